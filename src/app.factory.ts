@@ -1,0 +1,63 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule, AppOptions } from './app.module';
+import { NestPinoLogger } from './common/logger';
+
+/**
+ * Builds the service as main.ts runs it; tests and benchmarks build it the
+ * same way, with their own configuration and log sink.
+ */
+export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: options.config.bodyLimitBytes,
+    // The client address is never read or logged (invariant 4).
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+    logger: new NestPinoLogger(options.logger),
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  addAccessLog(app, options.logger);
+  addOpenApi(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** Method, route pattern, status and duration: no URL (it holds mailbox ids), no address. */
+function addAccessLog(app: NestFastifyApplication, logger: Logger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logger.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+    done();
+  });
+}
+
+function addOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Anonymous prepaid billing')
+      .setDescription(
+        'Top-up codes, cash letters, bank statements and PayPal, credited to prepaid mailbox balances ' +
+          'without any link from a payment to a mailbox. Errors are RFC 9457 problem documents.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

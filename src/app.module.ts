@@ -1,0 +1,59 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { Logger } from 'pino';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { CashController } from './cash/cash.controller';
+import { CashService } from './cash/cash.service';
+import { Clock } from './common/clock';
+import { Idempotency } from './common/idempotency';
+import { KeyedHash } from './common/keyed-hash';
+import { LOGGER } from './common/logger';
+import { ProblemFilter } from './common/problem.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { MaintenanceJob } from './codes/maintenance.job';
+import { TopupCodesService } from './codes/topup-codes.service';
+import { AppConfig } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { MailboxesController } from './mailboxes/mailboxes.controller';
+import { MailboxesService } from './mailboxes/mailboxes.service';
+import { PaymentIntake } from './payments/payment-intake';
+import { UnmatchedController } from './payments/unmatched.controller';
+import { UnmatchedService } from './payments/unmatched.service';
+
+export interface AppOptions {
+  config: AppConfig;
+  logger: Logger;
+  /** Off in tests that drive the jobs themselves. */
+  schedule?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [DatabaseModule, ...(options.schedule === false ? [] : [ScheduleModule.forRoot()])],
+      controllers: [MailboxesController, CashController, UnmatchedController, HealthController],
+      providers: [
+        { provide: AppConfig, useValue: options.config },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        Clock,
+        KeyedHash,
+        Idempotency,
+        PaymentIntake,
+        MailboxesService,
+        TopupCodesService,
+        CashService,
+        UnmatchedService,
+        MaintenanceJob,
+      ],
+      exports: [AppConfig, LOGGER, Clock, KeyedHash],
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import {
+  CODE_LENGTH,
+  checkPasses,
+  encodeSymbols,
+  oneTypoNeighbours,
+  symbolValue,
+} from './code-format';
+
+/** Where a candidate code stands in the text it came from. */
+export interface CodeSighting {
+  canonical: string;
+  text: number;
+  start: number;
+  end: number;
+}
+
+export interface FoundCodes {
+  /** Windows whose check symbols pass: codes as written. */
+  exact: CodeSighting[];
+  /** Readings of whole-token groups of 12 symbols that fail the check, with one typo corrected. */
+  corrected: CodeSighting[];
+}
+
+/** Symbols of a text with their positions; anything that is not a letter or digit separates tokens. */
+function symbolsOf(text: string) {
+  const values: number[] = [];
+  const positions: number[] = [];
+  const tokenStarts = new Set<number>();
+  const tokenEnds = new Set<number>();
+  let inToken = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const isAlnum =
+      (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    if (!isAlnum) {
+      if (inToken) tokenEnds.add(values.length);
+      inToken = false;
+      continue;
+    }
+    if (!inToken) tokenStarts.add(values.length);
+    inToken = true;
+    // U is no Crockford symbol: it stays in the stream as a breaker (-1).
+    values.push(symbolValue(code));
+    positions.push(i);
+  }
+  if (inToken) tokenEnds.add(values.length);
+  return { values, positions, tokenStarts, tokenEnds };
+}
+
+/**
+ * Finds top-up codes in free text: any case, with or without separators,
+ * split across lines or remittance fields, surrounded by other words,
+ * behind bank tags such as `SVWZ+` or inside an RF creditor reference.
+ * Separators are dropped and every 12-symbol window is tried, so a code split
+ * anywhere is still found; a window is a candidate only if its check passes.
+ */
+export function findCodes(
+  texts: readonly string[],
+  options: { correctTypos: boolean },
+): FoundCodes {
+  const exact: CodeSighting[] = [];
+  const corrected: CodeSighting[] = [];
+  const seen = new Set<string>();
+  texts.forEach((text, t) => {
+    const { values, positions, tokenStarts, tokenEnds } = symbolsOf(text);
+    for (let s = 0; s + CODE_LENGTH <= values.length; s++) {
+      let valid = true;
+      for (let k = s; k < s + CODE_LENGTH; k++) {
+        if (values[k] < 0) {
+          valid = false;
+          s = k; // no window through an invalid symbol
+          break;
+        }
+      }
+      if (!valid) continue;
+      const window = values.slice(s, s + CODE_LENGTH);
+      const sighting = (canonical: string) => ({
+        canonical,
+        text: t,
+        start: positions[s],
+        end: positions[s + CODE_LENGTH - 1] + 1,
+      });
+      if (checkPasses(window)) {
+        const canonical = encodeSymbols(window);
+        if (!seen.has(canonical)) {
+          seen.add(canonical);
+          exact.push(sighting(canonical));
+        }
+      } else if (options.correctTypos && tokenStarts.has(s) && tokenEnds.has(s + CODE_LENGTH)) {
+        for (const canonical of oneTypoNeighbours(window)) corrected.push(sighting(canonical));
+      }
+    }
+  });
+  return { exact, corrected: corrected.filter((c) => !seen.has(c.canonical)) };
+}
+
+/**
+ * The texts with every spelling of one code replaced by a marker: what the
+ * journal keeps of a credited payment's remittance (DESIGN.md, step 3).
+ */
+export function withoutCode(texts: readonly string[], canonical: string): string[] {
+  const found = findCodes(texts, { correctTypos: true });
+  const sightings = [...found.exact, ...found.corrected]
+    .filter((s) => s.canonical === canonical)
+    .sort((a, b) => b.start - a.start);
+  const result = [...texts];
+  let lastStart = Infinity;
+  let lastText = -1;
+  for (const s of sightings) {
+    if (s.text === lastText && s.end > lastStart) continue; // overlaps one already cut
+    const text = result[s.text];
+    result[s.text] = `${text.slice(0, s.start)}[code]${text.slice(s.end)}`;
+    lastStart = s.start;
+    lastText = s.text;
+  }
+  return result;
+}

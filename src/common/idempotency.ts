@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from './clock';
+import { addDays } from './day';
+import { DomainError } from './domain-error';
+import { KeyedHash } from './keyed-hash';
+import { AppConfig } from '../config/app-config';
+import { RetryTransaction, Transactions, Tx } from '../database/transactions';
+
+export class IdempotencyKeyReused extends DomainError {
+  readonly slug = 'idempotency-key-reused';
+  readonly status = 422;
+  readonly title = 'This Idempotency-Key was used with a different request';
+}
+
+export class InvalidIdempotencyKey extends DomainError {
+  readonly slug = 'validation';
+  readonly status = 400;
+  readonly title = 'The request is not valid';
+}
+
+export interface StoredResponse<T> {
+  status: number;
+  body: T;
+  replayed: boolean;
+}
+
+/** Sends a stored answer; a replay says so in a header, as Stripe does. */
+export function answer<T>(reply: { status(code: number): unknown; header(name: string, value: string): unknown }, stored: StoredResponse<T>): T {
+  reply.status(stored.status);
+  if (stored.replayed) reply.header('idempotent-replayed', 'true');
+  return stored.body;
+}
+
+/**
+ * Idempotency-Key for every POST that moves money (API.md). The stored answer
+ * is written in the same transaction as the money it describes, so a retry
+ * finds either nothing (and runs again) or the finished answer; two requests
+ * with one key racing each other end with one of them replaying the other.
+ * Keys and request fingerprints are stored only as keyed hashes (a request body
+ * can hold a code), and records are purged after IDEMPOTENCY_TTL_DAYS.
+ */
+@Injectable()
+export class Idempotency {
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async run<T>(
+    key: string | undefined,
+    request: { scope: string; body: unknown },
+    status: number,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<StoredResponse<T>> {
+    if (key === undefined) {
+      return { status, body: await this.transactions.run(work), replayed: false };
+    }
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new InvalidIdempotencyKey('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+        { path: 'Idempotency-Key', message: 'invalid header value' },
+      ]);
+    }
+    const keyHash = this.hash.request('key', request.scope, key);
+    const fingerprint = this.hash.request('body', request.scope, JSON.stringify(request.body));
+    // Of two requests with one key racing, the later insert finds the key taken:
+    // it rolls back and, run again, replays the answer the first one committed.
+    return this.transactions.run(async (tx) => {
+      const [stored] = await tx.query<{ fingerprint: string; status_code: number; body: string }>(
+        'SELECT fingerprint, status_code, body FROM idempotent_request WHERE key_hash = $1',
+        [keyHash],
+      );
+      if (stored) {
+        if (stored.fingerprint !== fingerprint) {
+          throw new IdempotencyKeyReused('Use a new Idempotency-Key for a different request.');
+        }
+        return {
+          status: Number(stored.status_code),
+          body: JSON.parse(stored.body) as T,
+          replayed: true,
+        };
+      }
+      const body = await work(tx);
+      const inserted = await tx.query(
+        `INSERT INTO idempotent_request (key_hash, fingerprint, status_code, body, created_on)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash`,
+        [keyHash, fingerprint, status, JSON.stringify(body), this.clock.today()],
+      );
+      if (inserted.length === 0) throw new RetryTransaction();
+      return { status, body, replayed: false };
+    });
+  }
+
+  async purge(): Promise<number> {
+    const before = addDays(this.clock.today(), -this.config.idempotencyTtlDays);
+    return this.transactions.run((tx) =>
+      tx.execute('DELETE FROM idempotent_request WHERE created_on < $1', [before]),
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { isKnownCurrency } from '../common/money';
+
+export const ROLES = ['webmail', 'staff', 'importer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const intFromEnv = (fallback: number, min = 0) =>
+  z.coerce.number().int().min(min).default(fallback);
+
+/** Decodes a secret given as hex or base64; the caller checks its length. */
+export function decodeSecret(text: string): Buffer {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0)
+    return Buffer.from(trimmed, 'hex');
+  return Buffer.from(trimmed, 'base64');
+}
+
+export const MIN_SECRET_BYTES = 32;
+export const MIN_API_KEY_LENGTH = 24;
+
+const apiKeys = z.string().transform((text, ctx) => {
+  const keys: { role: Role; key: string }[] = [];
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const colon = pair.indexOf(':');
+    const role = pair.slice(0, colon) as Role;
+    const key = pair.slice(colon + 1);
+    if (colon < 0 || !ROLES.includes(role)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `each entry is role:key with a role of ${ROLES.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    if (key.length < MIN_API_KEY_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a ${role} key is shorter than ${MIN_API_KEY_LENGTH} characters`,
+      });
+      return z.NEVER;
+    }
+    keys.push({ role, key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'no role:key pair given' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const secretKey = z.string().transform((text, ctx) => {
+  const bytes = decodeSecret(text);
+  if (bytes.length < MIN_SECRET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must hold at least ${MIN_SECRET_BYTES} random bytes (hex or base64)`,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** Every variable the service reads, with development defaults (API.md, .env.example). */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: intFromEnv(3000, 0),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://…')
+    .default('sqlite:./data/billing.sqlite'),
+  API_KEYS: apiKeys.optional(),
+  SECRET_KEY: secretKey.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: intFromEnv(64 * 1024, 1024),
+  CURRENCY: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code').default('EUR'),
+  FEE_MINOR: intFromEnv(100, 1),
+  PAYMENT_LIMIT_MINOR: intFromEnv(50_000, 1),
+  CODE_TTL_DAYS: intFromEnv(60, 1),
+  MAX_OPEN_CODES: intFromEnv(5, 1),
+  IDEMPOTENCY_TTL_DAYS: intFromEnv(2, 1),
+  BANK_INBOX_DIR: z.string().optional(),
+  CREDITOR_NAME: z.string().min(1).default('Example Mail GmbH'),
+  CREDITOR_IBAN: z.string().min(15).default('DE02120300000000202051'),
+  CREDITOR_BIC: z.string().min(8).default('BYLADEM1001'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,247 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DataSource, QueryRunner } from 'typeorm';
+import { ServiceUnavailable } from '../common/domain-error';
+
+/**
+ * What a use case sees of the database inside its transaction: parameterised SQL
+ * written once for both dialects ($1, $2 … placeholders; ON CONFLICT, RETURNING
+ * and the rest of the SQL that SQLite 3.35+ and PostgreSQL share).
+ */
+export interface Tx {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Rows of a SELECT or of a statement with RETURNING. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement and tells how many rows it changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** ' FOR UPDATE' on PostgreSQL; nothing on SQLite, where writers are serialised anyway. */
+  readonly forUpdate: string;
+  /** Asks for the write-ahead log to be checkpointed and truncated after the commit. */
+  scrubAfterCommit(): void;
+}
+
+type Work<T> = (tx: Tx) => Promise<T>;
+
+/**
+ * Thrown by a unit that lost a race it can only see from inside (another
+ * transaction recorded the same thing first): the unit is rolled back and run
+ * again, and then sees the winner's committed rows.
+ */
+export class RetryTransaction extends Error {}
+
+const MAX_ATTEMPTS = 3;
+
+/** PostgreSQL's serialization failure and deadlock: safe to run again. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryTransaction) return true;
+  const code = (error as { driverError?: { code?: string } }).driverError?.code;
+  return code === '40001' || code === '40P01';
+}
+
+interface Queued {
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Rewrites $n placeholders to SQLite's positional ? and orders the values to match. */
+function toSqlite(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
+  const ordered: unknown[] = [];
+  const rewritten = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    ordered.push(params[Number(n) - 1]);
+    return '?';
+  });
+  return { sql: rewritten, params: ordered };
+}
+
+/**
+ * Runs each use case in one database transaction (STYLE.md, rule 8).
+ *
+ * On PostgreSQL every unit gets its own pooled connection and transaction.
+ * On SQLite there is one connection, so units are queued and run one after
+ * another; the units that queued up while a commit was in flight share the next
+ * transaction, each inside its own savepoint. A failing unit rolls back to its
+ * savepoint and fails alone; the others commit together with one fsync. That is
+ * group commit: durability (synchronous=FULL) without one fsync per request.
+ * Callers learn of success only after the shared COMMIT returned.
+ */
+@Injectable()
+export class Transactions implements OnApplicationShutdown {
+  private readonly queue: Queued[] = [];
+  private draining = false;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private closed = false;
+  static readonly MAX_GROUP = 256;
+
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  async run<T>(work: Work<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnce(work);
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      }
+    }
+  }
+
+  private runOnce<T>(work: Work<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ServiceUnavailable('the database is closed'));
+    if (this.dialect === 'postgres') return this.runPostgres(work);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.closed = true;
+  }
+
+  // --- PostgreSQL -----------------------------------------------------------
+
+  private async runPostgres<T>(work: Work<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const result = await work(this.postgresTx(runner));
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private postgresTx(runner: QueryRunner): Tx {
+    return {
+      dialect: 'postgres',
+      forUpdate: ' FOR UPDATE',
+      query: async <T>(sql: string, params: readonly unknown[] = []) =>
+        (await runner.query(sql, [...params], true)).records as T[],
+      execute: async (sql: string, params: readonly unknown[] = []) =>
+        (await runner.query(sql, [...params], true)).affected ?? 0,
+      // Dead tuples stay until vacuum; docs/threat-model.md says what bounds them.
+      scrubAfterCommit: () => undefined,
+    };
+  }
+
+  // --- SQLite ---------------------------------------------------------------
+
+  private get sqlite(): BetterSqlite3.Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+      .databaseConnection;
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.sqlite.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private sqliteTx(onScrub: () => void): Tx {
+    return {
+      dialect: 'sqlite',
+      forUpdate: '',
+      query: async <T>(sql: string, params: readonly unknown[] = []) => {
+        const q = toSqlite(sql, params);
+        return this.statement(q.sql).all(...q.params) as T[];
+      },
+      execute: async (sql: string, params: readonly unknown[] = []) => {
+        const q = toSqlite(sql, params);
+        return this.statement(q.sql).run(...q.params).changes;
+      },
+      scrubAfterCommit: onScrub,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, Transactions.MAX_GROUP);
+        await this.runGroup(group);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runGroup(group: Queued[]): Promise<void> {
+    const db = this.sqlite;
+    let scrub = false;
+    const tx = this.sqliteTx(() => (scrub = true));
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      // IMMEDIATE takes the write lock up front, so a second process (the CLI)
+      // waits on the busy timeout instead of failing on a lock upgrade.
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const unit of group) unit.reject(unavailable(error));
+      return;
+    }
+    for (const unit of group) {
+      db.exec('SAVEPOINT unit');
+      try {
+        const value = await unit.work(tx);
+        db.exec('RELEASE unit');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        try {
+          db.exec('ROLLBACK TO unit');
+          db.exec('RELEASE unit');
+        } catch {
+          // The transaction itself is gone (disk full, I/O error): the COMMIT below fails too.
+        }
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } catch {
+        // nothing left to undo
+      }
+      for (const unit of group) unit.reject(unavailable(error));
+      return;
+    }
+    if (scrub) this.checkpoint();
+    group.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
+  }
+
+  /**
+   * Moves committed pages into the database file and truncates the WAL, so that
+   * a redeemed code's hash does not linger in old WAL frames (invariant 3).
+   * With secure_delete the freed cells in the main file are zeroed.
+   */
+  private checkpoint(): void {
+    try {
+      this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A reader in another process holds the WAL; the next checkpoint catches up.
+    }
+  }
+}
+
+function unavailable(error: unknown): Error {
+  const code = (error as { code?: string }).code ?? 'unknown';
+  return new ServiceUnavailable(`the database did not accept the transaction (${code})`);
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Roles } from '../auth/roles.decorator';
+import { mailboxParamsSchema, pageQuerySchema } from '../common/schemas';
+import { issueCodeSchema, IssueCode, issuedCodeSchema } from '../codes/topup-codes.schemas';
+import { TopupCodesService } from '../codes/topup-codes.service';
+import { ledgerSchema, mailboxViewSchema } from './mailboxes.schemas';
+import { MailboxesService } from './mailboxes.service';
+
+type MailboxParams = { mailboxId: string };
+
+@ApiTags('mailboxes')
+@ApiBearerAuth()
+@Roles('webmail')
+@Controller('v1/mailboxes/:mailboxId')
+export class MailboxesController {
+  constructor(
+    @Inject(MailboxesService) private readonly mailboxes: MailboxesService,
+    @Inject(TopupCodesService) private readonly codes: TopupCodesService,
+  ) {}
+
+  @Put()
+  @ApiResponse({ status: 201, description: 'registered', standardSchema: mailboxViewSchema })
+  @ApiResponse({ status: 200, description: 'already registered', standardSchema: mailboxViewSchema })
+  async register(
+    @Param({ schema: mailboxParamsSchema }) params: MailboxParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { created, mailbox } = await this.mailboxes.register(params.mailboxId);
+    void reply.status(created ? 201 : 200);
+    return mailbox;
+  }
+
+  @Get()
+  @ApiResponse({ status: 200, standardSchema: mailboxViewSchema })
+  get(@Param({ schema: mailboxParamsSchema }) params: MailboxParams) {
+    return this.mailboxes.get(params.mailboxId);
+  }
+
+  @Get('ledger')
+  @ApiResponse({ status: 200, standardSchema: ledgerSchema })
+  ledger(
+    @Param({ schema: mailboxParamsSchema }) params: MailboxParams,
+    @Query({ schema: pageQuerySchema }) query: { limit: number; cursor?: string },
+  ) {
+    return this.mailboxes.ledger(params.mailboxId, query.limit, query.cursor);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  async close(@Param({ schema: mailboxParamsSchema }) params: MailboxParams): Promise<void> {
+    await this.mailboxes.close(params.mailboxId);
+  }
+
+  @Post('topup-codes')
+  @ApiResponse({ status: 201, standardSchema: issuedCodeSchema })
+  issueCode(
+    @Param({ schema: mailboxParamsSchema }) params: MailboxParams,
+    @Body({ schema: issueCodeSchema }) body: IssueCode,
+  ) {
+    return this.codes.issue(params.mailboxId, body.country ?? null);
+  }
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { Day } from '../common/day';
+import { KeyedHash } from '../common/keyed-hash';
+import { CodeSighting, findCodes, withoutCode } from '../codes/code-finder';
+import { TopupCodeRepository } from '../codes/topup-code.repository';
+import { AppConfig } from '../config/app-config';
+import { RetryTransaction, Tx } from '../database/transactions';
+import { LedgerRepository } from '../mailboxes/ledger.repository';
+import { PaymentRepository } from './payment.repository';
+import { Channel, IntakeOutcome, ReceivedPayment, UnmatchedReason } from './received-payment';
+
+type Match =
+  { ok: true; sighting: CodeSighting; codeHash: string } | { ok: false; reason: UnmatchedReason };
+
+/**
+ * The one path for money (DESIGN.md). Every channel hands its received payments
+ * here, inside the caller's transaction: dedupe, journal, find the code, then
+ * credit the mailbox and delete the code together, or record it as unmatched.
+ */
+@Injectable()
+export class PaymentIntake {
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * @param settleOn the day credits of this batch are booked on: one day for a
+   *   whole import or cash batch, so each credit hides among that day's payments.
+   */
+  async take(tx: Tx, payment: ReceivedPayment, settleOn: Day): Promise<IntakeOutcome> {
+    const known = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
+    if (known) return { paymentId: known, status: 'duplicate' };
+
+    const today = this.clock.today();
+    const match = payment.reversal
+      ? { ok: false as const, reason: 'reversal' as const }
+      : await this.match(tx, payment, today);
+    const refused = match.ok ? this.refusal(payment) : match.reason;
+    const claimed =
+      match.ok && !refused ? await TopupCodeRepository.take(tx, match.codeHash, today) : undefined;
+    const id = randomUUID();
+    const payerCountry = countryOfIban(payment.payer?.iban);
+
+    if (claimed && match.ok) {
+      const inserted = await PaymentRepository.insertOnce(tx, {
+        id,
+        channel: payment.channel,
+        externalRef: payment.externalRef,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
+        bookedOn: payment.bookedOn,
+        settledOn: settleOn,
+        status: 'credited',
+        reason: null,
+        country: claimed.country,
+        payerName: null,
+        payerIban: null,
+        payerCountry,
+        remittance: joinTexts(withoutCode(payment.texts, match.sighting.canonical)),
+      });
+      // The code was ours, so nobody else can have recorded this payment: if
+      // someone did, roll everything back rather than credit beside it.
+      if (!inserted) throw new RetryTransaction();
+      await this.credit(tx, claimed.mailbox, payment.channel, payment.amountMinor, settleOn);
+      return { paymentId: id, status: 'credited' };
+    }
+
+    const reason: UnmatchedReason = refused ?? (match.ok ? 'unknown-code' : match.reason);
+    const inserted = await PaymentRepository.insertOnce(tx, {
+      id,
+      channel: payment.channel,
+      externalRef: payment.externalRef,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      bookedOn: payment.bookedOn,
+      settledOn: null,
+      status: 'unmatched',
+      reason,
+      country: null,
+      payerName: payment.payer?.name?.trim() || null,
+      payerIban: payment.payer?.iban?.trim() || null,
+      payerCountry,
+      remittance: joinTexts(payment.texts),
+    });
+    if (!inserted) {
+      const first = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
+      return { paymentId: first ?? id, status: 'duplicate' };
+    }
+    return { paymentId: id, status: 'unmatched', reason };
+  }
+
+  /**
+   * Credits an unmatched payment to a code that staff found for it, through the
+   * same claim and credit as the intake. Returns undefined when the code is not live.
+   */
+  async creditFound(
+    tx: Tx,
+    payment: {
+      id: string;
+      channel: Channel;
+      amountMinor: number;
+      currency: string;
+      remittance: string | null;
+    },
+    canonicalCode: string,
+    settleOn: Day,
+  ): Promise<'credited' | 'not-live' | UnmatchedReason> {
+    const refused = this.refusal(payment);
+    if (refused) return refused;
+    const claimed = await TopupCodeRepository.take(
+      tx,
+      this.hash.code(canonicalCode),
+      this.clock.today(),
+    );
+    if (!claimed) return 'not-live';
+    await PaymentRepository.resolve(tx, payment.id, {
+      status: 'credited',
+      settledOn: settleOn,
+      resolvedOn: this.clock.today(),
+      country: claimed.country,
+      remittance:
+        payment.remittance === null ? null : withoutCode([payment.remittance], canonicalCode)[0],
+    });
+    await this.credit(tx, claimed.mailbox, payment.channel, payment.amountMinor, settleOn);
+    return 'credited';
+  }
+
+  private async credit(
+    tx: Tx,
+    mailbox: string,
+    channel: Channel,
+    amountMinor: number,
+    day: Day,
+  ): Promise<void> {
+    await LedgerRepository.append(tx, {
+      mailbox,
+      kind: 'credit',
+      channel,
+      amountMinor,
+      currency: this.config.currency,
+      bookedOn: day,
+    });
+    tx.scrubAfterCommit();
+  }
+
+  /** Why a payment with a live code still cannot be credited, if it cannot. */
+  private refusal(payment: { amountMinor: number; currency: string }): UnmatchedReason | undefined {
+    if (payment.currency !== this.config.currency) return 'currency';
+    if (payment.amountMinor <= 0 || payment.amountMinor > this.config.paymentLimitMinor)
+      return 'amount-limit';
+    return undefined;
+  }
+
+  private async match(tx: Tx, payment: ReceivedPayment, today: Day): Promise<Match> {
+    const found = findCodes(payment.texts, { correctTypos: payment.correctTypos });
+    const exact = await this.live(tx, found.exact, today);
+    if (exact.length === 1) return { ok: true, ...exact[0] };
+    if (exact.length > 1) return { ok: false, reason: 'ambiguous-code' };
+    // A typo is corrected only where exactly one live code results.
+    const corrected = await this.live(tx, found.corrected, today);
+    const distinct = new Set(corrected.map((c) => c.codeHash));
+    if (distinct.size === 1) return { ok: true, ...corrected[0] };
+    if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code' };
+    return { ok: false, reason: found.exact.length > 0 ? 'unknown-code' : 'no-code' };
+  }
+
+  private async live(tx: Tx, sightings: readonly CodeSighting[], today: Day) {
+    if (sightings.length === 0) return [];
+    const hashed = sightings.map((sighting) => ({
+      sighting,
+      codeHash: this.hash.code(sighting.canonical),
+    }));
+    const live = new Set(
+      await TopupCodeRepository.findLive(tx, [...new Set(hashed.map((h) => h.codeHash))], today),
+    );
+    const hits = hashed.filter((h) => live.has(h.codeHash));
+    const seen = new Set<string>();
+    return hits.filter((h) => !seen.has(h.codeHash) && seen.add(h.codeHash));
+  }
+}
+
+function joinTexts(texts: readonly string[]): string | null {
+  const kept = texts.map((t) => t.trim()).filter((t) => t !== '');
+  return kept.length > 0 ? kept.join(' | ') : null;
+}
+
+/** The payer's bank country: the second piece of VAT evidence; two letters, no identity. */
+function countryOfIban(iban: string | null | undefined): string | null {
+  const prefix = iban?.replace(/\s/g, '').slice(0, 2).toUpperCase();
+  return prefix && /^[A-Z]{2}$/.test(prefix) ? prefix : null;
+}

@@ -1,0 +1,40 @@
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Roles } from '../auth/roles.decorator';
+import { answer } from '../common/idempotency';
+import { pageQuerySchema } from '../common/schemas';
+import {
+  paymentParamsSchema,
+  Resolution,
+  resolutionSchema,
+  resolvedSchema,
+  unmatchedListSchema,
+} from './unmatched.schemas';
+import { UnmatchedService } from './unmatched.service';
+
+@ApiTags('unmatched payments')
+@ApiBearerAuth()
+@Roles('staff')
+@Controller('v1/unmatched-payments')
+export class UnmatchedController {
+  constructor(@Inject(UnmatchedService) private readonly unmatched: UnmatchedService) {}
+
+  @Get()
+  @ApiResponse({ status: 200, standardSchema: unmatchedListSchema })
+  list(@Query({ schema: pageQuerySchema }) query: { limit: number; cursor?: string }) {
+    return this.unmatched.list(query.limit, query.cursor);
+  }
+
+  @Post(':paymentId/resolution')
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiResponse({ status: 200, standardSchema: resolvedSchema })
+  async resolve(
+    @Param({ schema: paymentParamsSchema }) params: { paymentId: string },
+    @Body({ schema: resolutionSchema }) body: Resolution,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return answer(reply, await this.unmatched.resolve(params.paymentId, body, key));
+  }
+}

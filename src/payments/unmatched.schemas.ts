@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { CHANNELS, UNMATCHED_REASONS } from './received-payment';
+
+export const unmatchedListSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        paymentId: z.string(),
+        channel: z.enum(CHANNELS),
+        amountMinor: z.number().int(),
+        currency: z.string(),
+        bookedOn: z.string(),
+        payerName: z.string().optional(),
+        payerIban: z.string().optional(),
+        remittance: z.string().optional(),
+        reason: z.enum(UNMATCHED_REASONS),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'UnmatchedPayments' });
+export type UnmatchedList = z.infer<typeof unmatchedListSchema>;
+
+export const resolutionSchema = z
+  .discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('credit-code'), code: z.string().min(1).max(64) }),
+    z.strictObject({ action: z.literal('refunded') }),
+    z.strictObject({ action: z.literal('kept') }),
+  ])
+  .meta({ id: 'Resolution' });
+export type Resolution = z.infer<typeof resolutionSchema>;
+
+export const resolvedSchema = z
+  .object({ paymentId: z.string(), status: z.enum(['credited', 'refunded', 'kept']) })
+  .meta({ id: 'Resolved' });
+export type Resolved = z.infer<typeof resolvedSchema>;
+
+export const paymentParamsSchema = z.strictObject({ paymentId: z.uuid() });
