@@ -15,7 +15,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     bodyLimit: options.config.bodyLimitBytes,
     // The client address is never read or logged (invariant 4).
     trustProxy: false,
-    routerOptions: { ignoreTrailingSlash: false },
+    // Mailbox ids may be 128 characters; the default limit of 100 would answer 414.
+    routerOptions: { maxParamLength: 256 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     logger: new NestPinoLogger(options.logger),

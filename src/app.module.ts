@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
@@ -27,6 +27,8 @@ export interface AppOptions {
   logger: Logger;
   /** Off in tests that drive the jobs themselves. */
   schedule?: boolean;
+  /** Providers that replace the defaults (a test clock). */
+  overrides?: Provider[];
 }
 
 @Module({})
@@ -52,6 +54,7 @@ export class AppModule {
         CashService,
         UnmatchedService,
         MaintenanceJob,
+        ...(options.overrides ?? []),
       ],
       exports: [AppConfig, LOGGER, Clock, KeyedHash],
     };

@@ -157,7 +157,12 @@ export class Transactions implements OnApplicationShutdown {
       forUpdate: '',
       query: async <T>(sql: string, params: readonly unknown[] = []) => {
         const q = toSqlite(sql, params);
-        return this.statement(q.sql).all(...q.params) as T[];
+        const statement = this.statement(q.sql);
+        if (!statement.reader) {
+          statement.run(...q.params);
+          return [];
+        }
+        return statement.all(...q.params) as T[];
       },
       execute: async (sql: string, params: readonly unknown[] = []) => {
         const q = toSqlite(sql, params);

@@ -1,0 +1,187 @@
+import { isDay } from '../../common/day';
+import { AmountFormatError, parseDecimalToMinor } from '../../common/money';
+import type {
+  CREDITOR_REFERENCE_FIELDS,
+  DETAIL_FIELDS,
+  ENTRY_FIELDS,
+  STATEMENT_FIELDS,
+} from './camt-fields.map';
+import type { CamtMessageKind } from './camt-namespace.parser';
+import type { CamtTransaction, CreditorReference } from './camt-transaction';
+import { CamtError, type CamtErrorCode } from './camt.errors';
+import { checkRfReference } from './creditor-reference.check';
+import type { FieldValues, RecordValues } from './record-path.trie';
+
+/** One record element as read: its values, where it starts, and its inner records. */
+export interface RecordFrame {
+  readonly values: RecordValues;
+  readonly line: number;
+  readonly children: RecordFrame[];
+}
+
+type StatementValues = FieldValues<typeof STATEMENT_FIELDS>;
+type EntryValues = FieldValues<typeof ENTRY_FIELDS>;
+type DetailValues = FieldValues<typeof DETAIL_FIELDS>;
+type CreditorReferenceValues = FieldValues<typeof CREDITOR_REFERENCE_FIELDS>;
+
+/** Turns the records of one entry into its transactions, one per detail. */
+export class CamtTransactionBuilder {
+  /** Dates repeat through a statement: check each distinct one once. */
+  private lastDay = '';
+
+  constructor(
+    private readonly fileName: string,
+    private readonly kind: CamtMessageKind,
+  ) {}
+
+  build(
+    statement: RecordFrame,
+    statementIndex: number,
+    entryFrame: RecordFrame,
+    entryIndex: number,
+    out: CamtTransaction[],
+  ): void {
+    const entry = entryFrame.values as EntryValues;
+    const details = entryFrame.children;
+    const shared = {
+      messageType: this.kind.messageType,
+      version: this.kind.version,
+      statementIndex,
+      statementId: (statement.values as StatementValues).id,
+      accountIban: (statement.values as StatementValues).accountId,
+      entryIndex,
+      reversal: entry.reversal === 'true' || entry.reversal === '1',
+      status: entry.status ?? this.fail('camt.missing-status', entryFrame.line, 'entry without Sts'),
+      bookingDate: this.day(entry.bookingDate, entryFrame.line),
+      valueDate: this.day(entry.valueDate, entryFrame.line),
+      entryRef: entry.entryRef,
+      line: entryFrame.line,
+    };
+    if (details.length === 0) {
+      out.push(this.transaction(shared, entry, null, 0, this.entryAmount(entryFrame)));
+      return;
+    }
+    for (let i = 0; i < details.length; i++) {
+      const amount = this.detailAmount(details[i], details.length === 1 ? entryFrame : null);
+      out.push(this.transaction(shared, entry, details[i], i, amount));
+    }
+  }
+
+  private transaction(
+    shared: Omit<CamtTransaction, TransactionOwnFields>,
+    entry: EntryValues,
+    detailFrame: RecordFrame | null,
+    detailIndex: number,
+    amount: { amountMinor: number; currency: string },
+  ): CamtTransaction {
+    const detail = detailFrame === null ? null : (detailFrame.values as DetailValues);
+    const parts = detail === null ? [] : detail.unstructured;
+    return {
+      ...shared,
+      detailIndex,
+      creditDebit: this.creditDebit(detail?.creditDebit ?? entry.creditDebit, shared.line),
+      amountMinor: amount.amountMinor,
+      currency: amount.currency,
+      accountServicerRef: detail?.accountServicerRef ?? entry.accountServicerRef,
+      endToEndId: detail?.endToEndId ?? null,
+      debtorName: detail?.debtorName ?? null,
+      debtorIban: detail?.debtorAccount ?? null,
+      ultimateDebtorName: detail?.ultimateDebtorName ?? null,
+      remittance: {
+        unstructuredParts: parts,
+        unstructured: parts.length === 0 ? null : parts.join(' '),
+        creditorReferences: detailFrame === null ? [] : creditorReferences(detailFrame),
+      },
+      bankTransactionCode: bankTransactionCode(detail, entry),
+      additionalInfo: detail?.additionalInfo ?? entry.additionalInfo,
+    };
+  }
+
+  /** TxDtls/Amt, else AmtDtls/TxAmt, else the entry's when it has this one detail. */
+  private detailAmount(frame: RecordFrame, soleDetailOf: RecordFrame | null) {
+    const detail = frame.values as DetailValues;
+    if (detail.amount !== null) return this.amount(detail.amount, detail.currency, frame.line);
+    if (detail.transactionAmount !== null) {
+      return this.amount(detail.transactionAmount, detail.transactionCurrency, frame.line);
+    }
+    if (soleDetailOf !== null) return this.entryAmount(soleDetailOf);
+    return this.fail('camt.missing-amount', frame.line, 'transaction detail without an amount');
+  }
+
+  private entryAmount(frame: RecordFrame) {
+    const entry = frame.values as EntryValues;
+    if (entry.amount === null) return this.fail('camt.missing-amount', frame.line, 'entry without Amt');
+    return this.amount(entry.amount, entry.currency, frame.line);
+  }
+
+  private amount(text: string, currency: string | null, line: number) {
+    if (currency === null) return this.fail('camt.invalid-amount', line, `amount ${text} without Ccy`);
+    try {
+      return { amountMinor: parseDecimalToMinor(text, currency), currency };
+    } catch (error) {
+      if (!(error instanceof AmountFormatError)) throw error;
+      return this.fail('camt.invalid-amount', line, error.message);
+    }
+  }
+
+  private creditDebit(indicator: string | null, line: number): 'CRDT' | 'DBIT' {
+    if (indicator === 'CRDT' || indicator === 'DBIT') return indicator;
+    return this.fail('camt.invalid-credit-debit', line, `CdtDbtInd is ${indicator ?? 'missing'}`);
+  }
+
+  /** The calendar day as written: DtTm's date part is the local day of its offset. */
+  private day(value: string | null, line: number): string | null {
+    if (value === null) return null;
+    const day = value.slice(0, 10);
+    if (day !== this.lastDay) {
+      if (!isDay(day)) return this.fail('camt.invalid-date', line, `not a date: ${value}`);
+      this.lastDay = day;
+    }
+    return day;
+  }
+
+  private fail(code: CamtErrorCode, line: number, detail: string): never {
+    throw new CamtError(code, this.fileName, line, detail);
+  }
+}
+
+type TransactionOwnFields =
+  | 'detailIndex'
+  | 'creditDebit'
+  | 'amountMinor'
+  | 'currency'
+  | 'accountServicerRef'
+  | 'endToEndId'
+  | 'debtorName'
+  | 'debtorIban'
+  | 'ultimateDebtorName'
+  | 'remittance'
+  | 'bankTransactionCode'
+  | 'additionalInfo';
+
+function creditorReferences(detail: RecordFrame): CreditorReference[] {
+  const references: CreditorReference[] = [];
+  for (const frame of detail.children) {
+    const { ref, code, proprietary } = frame.values as CreditorReferenceValues;
+    if (ref !== null) references.push({ ref, type: code ?? proprietary, rfValid: checkRfReference(ref) });
+  }
+  return references;
+}
+
+type CodeValues = Pick<EntryValues, 'domain' | 'family' | 'subFamily' | 'proprietaryCode'>;
+
+/** The ISO domain code wherever it stands, before any bank-proprietary code. */
+function bankTransactionCode(detail: CodeValues | null, entry: CodeValues): string | null {
+  return (
+    (detail && domainCode(detail)) ??
+    domainCode(entry) ??
+    detail?.proprietaryCode ??
+    entry.proprietaryCode
+  );
+}
+
+function domainCode(values: CodeValues): string | null {
+  const { domain, family, subFamily } = values;
+  if (domain === null || family === null || subFamily === null) return null;
+  return `${domain}/${family}/${subFamily}`;
+}

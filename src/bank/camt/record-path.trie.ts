@@ -1,0 +1,111 @@
+/**
+ * Compiles tables of element paths into a tree of local names, so that the reader
+ * does one map lookup per element and never builds or compares path strings.
+ */
+
+/** Field name -> path (or alternative paths) relative to the record element. */
+export type FieldPaths = Readonly<Record<string, string | readonly string[]>>;
+
+/** The values a record collects: a string or null per field, a list for `[]` paths. */
+export type FieldValues<F extends FieldPaths> = {
+  -readonly [K in keyof F]: F[K] extends `${string}[]` ? string[] : string | null;
+};
+
+export type RecordValues = Record<string, string | null | string[]>;
+
+export interface RecordSpec {
+  /** Where the record element stands, relative to the record above it. */
+  readonly at: readonly string[];
+  readonly fields: FieldPaths;
+  readonly child?: RecordSpec;
+}
+
+export interface AttributeCapture {
+  readonly name: string;
+  readonly level: number;
+  readonly field: string;
+}
+
+export class PathNode {
+  readonly children = new Map<string, PathNode>();
+  /** Level of the record this element starts, or -1. */
+  opensLevel = -1;
+  /** Level of the record whose `field` this element's text fills. */
+  level = -1;
+  field: string | null = null;
+  list = false;
+  attributes: AttributeCapture[] | null = null;
+
+  childFor(localName: string): PathNode {
+    let node = this.children.get(localName);
+    if (node === undefined) {
+      node = new PathNode();
+      this.children.set(localName, node);
+    }
+    return node;
+  }
+}
+
+export interface CompiledRecords {
+  /** The node of the element that holds the outermost records (e.g. Document). */
+  readonly root: PathNode;
+  /** Creates the empty values of a record of the given level. */
+  createValues(level: number): RecordValues;
+}
+
+export function compileRecords(spec: RecordSpec): CompiledRecords {
+  const root = new PathNode();
+  const shapes: { keys: string[]; lists: boolean[] }[] = [];
+  addRecord(root, spec, 0, shapes);
+  return {
+    root,
+    createValues(level) {
+      const { keys, lists } = shapes[level];
+      const values: RecordValues = {};
+      for (let i = 0; i < keys.length; i++) values[keys[i]] = lists[i] ? [] : null;
+      return values;
+    },
+  };
+}
+
+function addRecord(
+  parent: PathNode,
+  spec: RecordSpec,
+  level: number,
+  shapes: { keys: string[]; lists: boolean[] }[],
+): void {
+  const keys = Object.keys(spec.fields);
+  shapes[level] = { keys, lists: keys.map((key) => isListPath(spec.fields[key])) };
+  for (const at of spec.at) {
+    const recordNode = walk(parent, at);
+    recordNode.opensLevel = level;
+    for (const key of keys) {
+      const paths = spec.fields[key];
+      for (const path of typeof paths === 'string' ? [paths] : paths) {
+        addField(recordNode, path, level, key);
+      }
+    }
+    if (spec.child) addRecord(recordNode, spec.child, level + 1, shapes);
+  }
+}
+
+function addField(recordNode: PathNode, path: string, level: number, field: string): void {
+  const list = path.endsWith('[]');
+  const [elementPath, attribute] = (list ? path.slice(0, -2) : path).split('@');
+  const node = walk(recordNode, elementPath);
+  if (attribute !== undefined) {
+    (node.attributes ??= []).push({ name: attribute, level, field });
+    return;
+  }
+  node.level = level;
+  node.field = field;
+  node.list = list;
+}
+
+function walk(from: PathNode, path: string): PathNode {
+  return path.split('/').reduce((node, name) => node.childFor(name), from);
+}
+
+function isListPath(paths: string | readonly string[]): boolean {
+  return typeof paths === 'string' && paths.endsWith('[]');
+}
