@@ -18,10 +18,14 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     // Mailbox ids may be 128 characters; the default limit of 100 would answer 414.
     routerOptions: { maxParamLength: 256 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
-    logger: new NestPinoLogger(options.logger),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(options),
+    adapter,
+    {
+      logger: new NestPinoLogger(options.logger),
+      abortOnError: false,
+    },
+  );
   app.enableShutdownHooks();
   addAccessLog(app, options.logger);
   addOpenApi(app);

@@ -4,7 +4,11 @@ import { UNMATCHED_REASONS } from '../payments/received-payment';
 
 export const cashPaymentSchema = z
   .strictObject({
-    code: z.string().min(1).max(64).describe('as written on the slip; separators and case do not matter'),
+    code: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('as written on the slip; separators and case do not matter'),
     amountMinor: amountMinorSchema,
     currency: currencySchema,
     receivedOn: daySchema,

@@ -28,8 +28,18 @@ export class CashService {
   pay(letter: CashPayment, idempotencyKey?: string): Promise<StoredResponse<PaymentOutcome>> {
     requireKnownCurrency(letter.currency);
     const code = readCode(letter.code, 'code');
-    return this.idempotency.run(idempotencyKey, { scope: 'cash-payment', body: letter }, 201, async (tx) =>
-      toOutcome(await this.intake.take(tx, this.received(code, letter.amountMinor, letter), this.clock.today())),
+    return this.idempotency.run(
+      idempotencyKey,
+      { scope: 'cash-payment', body: letter },
+      201,
+      async (tx) =>
+        toOutcome(
+          await this.intake.take(
+            tx,
+            this.received(code, letter.amountMinor, letter),
+            this.clock.today(),
+          ),
+        ),
     );
   }
 
@@ -46,7 +56,10 @@ export class CashService {
       }
     });
     if (problems.length > 0) {
-      throw new CheckSymbolMismatch(`${problems.length} code(s) in the batch were misread; nothing was recorded.`, problems);
+      throw new CheckSymbolMismatch(
+        `${problems.length} code(s) in the batch were misread; nothing was recorded.`,
+        problems,
+      );
     }
     const total = batch.entries.reduce((sum, e) => sum + e.amountMinor, 0);
     if (total !== batch.countedTotalMinor) {
@@ -55,23 +68,32 @@ export class CashService {
         [{ path: 'countedTotalMinor', message: `entries add up to ${total}` }],
       );
     }
-    return this.idempotency.run(idempotencyKey, { scope: 'cash-batch', body: batch }, 201, async (tx: Tx) => {
-      const settleOn = this.clock.today();
-      const payments: PaymentOutcome[] = [];
-      for (const [i, entry] of batch.entries.entries()) {
-        const received = this.received(codes[i], entry.amountMinor, batch);
-        payments.push(toOutcome(await this.intake.take(tx, received, settleOn)));
-      }
-      return {
-        receivedOn: batch.receivedOn,
-        credited: payments.filter((p) => p.status === 'credited').length,
-        unmatched: payments.filter((p) => p.status === 'unmatched').length,
-        payments,
-      };
-    });
+    return this.idempotency.run(
+      idempotencyKey,
+      { scope: 'cash-batch', body: batch },
+      201,
+      async (tx: Tx) => {
+        const settleOn = this.clock.today();
+        const payments: PaymentOutcome[] = [];
+        for (const [i, entry] of batch.entries.entries()) {
+          const received = this.received(codes[i], entry.amountMinor, batch);
+          payments.push(toOutcome(await this.intake.take(tx, received, settleOn)));
+        }
+        return {
+          receivedOn: batch.receivedOn,
+          credited: payments.filter((p) => p.status === 'credited').length,
+          unmatched: payments.filter((p) => p.status === 'unmatched').length,
+          payments,
+        };
+      },
+    );
   }
 
-  private received(code: string, amountMinor: number, letter: { currency: string; receivedOn: string }): ReceivedPayment {
+  private received(
+    code: string,
+    amountMinor: number,
+    letter: { currency: string; receivedOn: string },
+  ): ReceivedPayment {
     return {
       channel: 'cash',
       // A letter has no reference of its own; a repeated request is caught by its Idempotency-Key.
@@ -88,9 +110,10 @@ export class CashService {
 
 function requireKnownCurrency(currency: string): void {
   if (!isKnownCurrency(currency)) {
-    throw new UnknownCurrency(`${currency} is not an active ISO 4217 currency; nothing was recorded.`, [
-      { path: 'currency', message: 'unknown currency' },
-    ]);
+    throw new UnknownCurrency(
+      `${currency} is not an active ISO 4217 currency; nothing was recorded.`,
+      [{ path: 'currency', message: 'unknown currency' }],
+    );
   }
 }
 
@@ -98,12 +121,17 @@ function readCode(text: string, path: string): string {
   const parsed = parseCode(text);
   if (parsed.ok) return parsed.canonical;
   const message =
-    parsed.problem === 'check' ? 'the check symbols do not match' : 'a code has 12 symbols of 0-9 and A-Z without I, L, O, U';
-  throw new CheckSymbolMismatch('Read the code on the slip again; nothing was recorded.', [{ path, message }]);
+    parsed.problem === 'check'
+      ? 'the check symbols do not match'
+      : 'a code has 12 symbols of 0-9 and A-Z without I, L, O, U';
+  throw new CheckSymbolMismatch('Read the code on the slip again; nothing was recorded.', [
+    { path, message },
+  ]);
 }
 
 function toOutcome(outcome: IntakeOutcome): PaymentOutcome {
   // A cash letter always has a fresh reference, so the intake never calls it a duplicate.
-  if (outcome.status === 'unmatched') return { paymentId: outcome.paymentId, status: 'unmatched', reason: outcome.reason };
+  if (outcome.status === 'unmatched')
+    return { paymentId: outcome.paymentId, status: 'unmatched', reason: outcome.reason };
   return { paymentId: outcome.paymentId, status: 'credited' };
 }

@@ -6,7 +6,9 @@ export const issueCodeSchema = z
       .string()
       .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
       .optional()
-      .describe('VAT evidence derived by the webmail backend; kept with the code, never with the mailbox'),
+      .describe(
+        'VAT evidence derived by the webmail backend; kept with the code, never with the mailbox',
+      ),
   })
   .meta({ id: 'IssueTopupCode' });
 export type IssueCode = z.infer<typeof issueCodeSchema>;

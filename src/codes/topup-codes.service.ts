@@ -44,7 +44,12 @@ export class TopupCodesService {
           `A mailbox may hold ${this.config.maxOpenCodes} open codes; use one or wait until one expires.`,
         );
       }
-      await TopupCodeRepository.insert(tx, { codeHash: this.hash.code(code), mailbox: pseudonym, country, expiresOn });
+      await TopupCodeRepository.insert(tx, {
+        codeHash: this.hash.code(code),
+        mailbox: pseudonym,
+        country,
+        expiresOn,
+      });
     });
     const shown = displayCode(code);
     return {

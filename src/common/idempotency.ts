@@ -25,7 +25,10 @@ export interface StoredResponse<T> {
 }
 
 /** Sends a stored answer; a replay says so in a header, as Stripe does. */
-export function answer<T>(reply: { status(code: number): unknown; header(name: string, value: string): unknown }, stored: StoredResponse<T>): T {
+export function answer<T>(
+  reply: { status(code: number): unknown; header(name: string, value: string): unknown },
+  stored: StoredResponse<T>,
+): T {
   reply.status(stored.status);
   if (stored.replayed) reply.header('idempotent-replayed', 'true');
   return stored.body;

@@ -31,6 +31,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return (
     /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|CANTOPEN|FULL|CORRUPT|NOTADB)/.test(code) ||
     /^(08|53|57P)/.test(code) || // PostgreSQL: connection, resources, shutdown
+    code === '25006' || // PostgreSQL: read-only transaction
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
     /Connection terminated|database connection/i.test(String((error as Error)?.message))
   );
@@ -105,6 +106,8 @@ export class ProblemFilter implements ExceptionFilter {
 }
 
 function httpDetail(error: HttpException, fallback: string): string {
+  // Nest's 404 message repeats the URL, which can hold a mailbox id.
+  if (error.getStatus() === 404) return 'There is no such route.';
   const response = error.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;

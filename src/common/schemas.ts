@@ -9,7 +9,9 @@ export const mailboxParamsSchema = z.strictObject({ mailboxId: mailboxIdSchema }
 
 export const daySchema = z.string().refine(isDay, 'must be a calendar day, YYYY-MM-DD');
 
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
 
 export const amountMinorSchema = z
   .number()

@@ -17,7 +17,10 @@ export class HealthController {
   async check(): Promise<{ status: 'ok' }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServiceUnavailable('the database did not answer in time')), TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new ServiceUnavailable('the database did not answer in time')),
+        TIMEOUT_MS,
+      );
     });
     try {
       await Promise.race([this.transactions.run((tx) => tx.query('SELECT 1 AS ok')), timeout]);

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
@@ -22,7 +34,11 @@ export class MailboxesController {
 
   @Put()
   @ApiResponse({ status: 201, description: 'registered', standardSchema: mailboxViewSchema })
-  @ApiResponse({ status: 200, description: 'already registered', standardSchema: mailboxViewSchema })
+  @ApiResponse({
+    status: 200,
+    description: 'already registered',
+    standardSchema: mailboxViewSchema,
+  })
   async register(
     @Param({ schema: mailboxParamsSchema }) params: MailboxParams,
     @Res({ passthrough: true }) reply: FastifyReply,

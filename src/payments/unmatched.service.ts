@@ -61,26 +61,37 @@ export class UnmatchedService {
   }
 
   /** Settles one unmatched payment; payer details are erased with it. */
-  resolve(paymentId: string, resolution: Resolution, idempotencyKey?: string): Promise<StoredResponse<Resolved>> {
+  resolve(
+    paymentId: string,
+    resolution: Resolution,
+    idempotencyKey?: string,
+  ): Promise<StoredResponse<Resolved>> {
     const code = resolution.action === 'credit-code' ? parseCode(resolution.code) : undefined;
     if (code && !code.ok) {
       throw new CheckSymbolMismatch('Check the code again; nothing was changed.', [
-        { path: 'code', message: code.problem === 'check' ? 'the check symbols do not match' : 'not a code' },
+        {
+          path: 'code',
+          message: code.problem === 'check' ? 'the check symbols do not match' : 'not a code',
+        },
       ]);
     }
     const scope = `resolution:${paymentId}`;
     return this.idempotency.run(idempotencyKey, { scope, body: resolution }, 200, async (tx) => {
       const payment = await PaymentRepository.lockUnmatched(tx, paymentId);
       if (!payment) {
-        if (await PaymentRepository.exists(tx, paymentId)) throw new AlreadyResolved('It was resolved before.');
+        if (await PaymentRepository.exists(tx, paymentId))
+          throw new AlreadyResolved('It was resolved before.');
         throw new NotFound('No payment with this id.');
       }
       const today = this.clock.today();
       if (code?.ok) {
         const result = await this.intake.creditFound(tx, payment, code.canonical, today);
-        if (result === 'not-live') throw new CodeNotLive('No live code matches; nothing was changed.');
+        if (result === 'not-live')
+          throw new CodeNotLive('No live code matches; nothing was changed.');
         if (result !== 'credited') {
-          throw new PaymentNotCreditable(`The payment cannot be credited (${result}); refund or keep it.`);
+          throw new PaymentNotCreditable(
+            `The payment cannot be credited (${result}); refund or keep it.`,
+          );
         }
         return { paymentId, status: 'credited' as const };
       }

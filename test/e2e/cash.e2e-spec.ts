@@ -26,14 +26,24 @@ describe('cash letters', () => {
   it('credits a live code once, deletes it, and keeps the payment without a trace of the mailbox', async () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id, { country: 'FR' });
-    const res = await pay(aCashPayment({ code: code.toLowerCase().replaceAll('-', ' '), amountMinor: 1200 }));
+    const res = await pay(
+      aCashPayment({ code: code.toLowerCase().replaceAll('-', ' '), amountMinor: 1200 }),
+    );
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ paymentId: expect.any(String), status: 'credited' });
     expect(await balanceOf(t, id)).toBe(1200);
     const canonical = code.replaceAll('-', '');
-    expect(await count(t, 'topup_code', 'code_hash = $1', [t.app.get(KeyedHash).code(canonical)])).toBe(0);
+    expect(
+      await count(t, 'topup_code', 'code_hash = $1', [t.app.get(KeyedHash).code(canonical)]),
+    ).toBe(0);
     const [row] = await t.sql('SELECT * FROM payment WHERE id = $1', [res.body.paymentId]);
-    expect(row).toMatchObject({ channel: 'cash', status: 'credited', country: 'FR', payer_name: null, payer_iban: null });
+    expect(row).toMatchObject({
+      channel: 'cash',
+      status: 'credited',
+      country: 'FR',
+      payer_name: null,
+      payer_iban: null,
+    });
     expect(Number(row.amount_minor)).toBe(1200);
     const rowText = JSON.stringify(row);
     expect(rowText).not.toContain(canonical);
@@ -41,7 +51,11 @@ describe('cash letters', () => {
     expect(rowText).not.toContain(t.app.get(KeyedHash).code(canonical));
 
     const again = await pay(aCashPayment({ code, amountMinor: 1200 }));
-    expect(again.body).toEqual({ paymentId: expect.any(String), status: 'unmatched', reason: 'unknown-code' });
+    expect(again.body).toEqual({
+      paymentId: expect.any(String),
+      status: 'unmatched',
+      reason: 'unknown-code',
+    });
     expect(await balanceOf(t, id)).toBe(1200);
   });
 
@@ -97,9 +111,18 @@ describe('cash letters', () => {
 
   it('rejects malformed bodies with problem details and field paths', async () => {
     const cases = [
-      [{ ...aCashPayment({ code: displayCode(generateCode()) }), amountMinor: 12.5 }, 'amountMinor'],
-      [{ ...aCashPayment({ code: displayCode(generateCode()) }), amountMinor: '1200' }, 'amountMinor'],
-      [{ ...aCashPayment({ code: displayCode(generateCode()) }), receivedOn: '2026-02-30' }, 'receivedOn'],
+      [
+        { ...aCashPayment({ code: displayCode(generateCode()) }), amountMinor: 12.5 },
+        'amountMinor',
+      ],
+      [
+        { ...aCashPayment({ code: displayCode(generateCode()) }), amountMinor: '1200' },
+        'amountMinor',
+      ],
+      [
+        { ...aCashPayment({ code: displayCode(generateCode()) }), receivedOn: '2026-02-30' },
+        'receivedOn',
+      ],
       [{ ...aCashPayment({ code: displayCode(generateCode()) }), extra: true }, '(body)'],
     ] as const;
     const before = await count(t, 'payment');
@@ -133,7 +156,9 @@ describe('cash letters', () => {
   it('credits a code exactly once when 20 letters with it arrive at the same time', async () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
-    const results = await Promise.all(Array.from({ length: 20 }, () => pay(aCashPayment({ code, amountMinor: 300 }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => pay(aCashPayment({ code, amountMinor: 300 }))),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(results.filter((r) => r.body.status === 'credited')).toHaveLength(1);
     expect(results.filter((r) => r.body.reason === 'unknown-code')).toHaveLength(19);
@@ -144,7 +169,9 @@ describe('cash letters', () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
     const body = aCashPayment({ code, amountMinor: 400 });
-    const results = await Promise.all(Array.from({ length: 20 }, () => pay(body, 'same-letter-concurrent')));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => pay(body, 'same-letter-concurrent')),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(new Set(results.map((r) => r.body.paymentId)).size).toBe(1);
     expect(await balanceOf(t, id)).toBe(400);
@@ -165,10 +192,19 @@ describe('cash letters', () => {
         { code: await issueCode(t, b), amountMinor: 500 },
         { code: displayCode(generateCode()), amountMinor: 200 },
       ];
-      const res = await batch(t, { receivedOn: '2026-11-23', currency: 'EUR', countedTotalMinor: 1700, entries });
+      const res = await batch(t, {
+        receivedOn: '2026-11-23',
+        currency: 'EUR',
+        countedTotalMinor: 1700,
+        entries,
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ receivedOn: '2026-11-23', credited: 2, unmatched: 1 });
-      expect(res.body.payments.map((p: { status: string }) => p.status)).toEqual(['credited', 'credited', 'unmatched']);
+      expect(res.body.payments.map((p: { status: string }) => p.status)).toEqual([
+        'credited',
+        'credited',
+        'unmatched',
+      ]);
       expect(await balanceOf(t, a)).toBe(1000);
       expect(await balanceOf(t, b)).toBe(500);
       const days = await t.sql<{ settled_on: string }>(
@@ -236,12 +272,16 @@ describe('cash letters', () => {
         await t.sql('ALTER TABLE ledger_entry_away RENAME TO ledger_entry');
       }
       expect(await count(t, 'payment')).toBe(before);
-      expect((await batch(t, {
-        receivedOn: '2026-11-23',
-        currency: 'EUR',
-        countedTotalMinor: 1000,
-        entries: [{ code, amountMinor: 1000 }],
-      })).body.credited).toBe(1);
+      expect(
+        (
+          await batch(t, {
+            receivedOn: '2026-11-23',
+            currency: 'EUR',
+            countedTotalMinor: 1000,
+            entries: [{ code, amountMinor: 1000 }],
+          })
+        ).body.credited,
+      ).toBe(1);
     });
 
     it('replays a batch sent twice with one Idempotency-Key', async () => {

@@ -39,9 +39,14 @@ describe('mailboxes and top-up codes', () => {
 
   it('issues a code with transfer details, stores only its keyed hash and the VAT country', async () => {
     const id = await registerMailbox(t);
-    const res = await t.http.post(`/v1/mailboxes/${id}/topup-codes`).set(t.auth('webmail')).send({ country: 'AT' });
+    const res = await t.http
+      .post(`/v1/mailboxes/${id}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({ country: 'AT' });
     expect(res.status).toBe(201);
-    expect(res.body.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(res.body.code).toMatch(
+      /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/,
+    );
     expect(parseCode(res.body.code).ok).toBe(true);
     expect(res.body.transfer).toEqual({
       creditorName: t.config.creditor.name,
@@ -50,10 +55,14 @@ describe('mailboxes and top-up codes', () => {
       remittance: res.body.code,
     });
     const canonical = (res.body.code as string).replaceAll('-', '');
-    const rows = await t.sql<{ code_hash: string; country: string; expires_on: string; mailbox: string }>(
-      'SELECT code_hash, country, expires_on, mailbox FROM topup_code WHERE code_hash = $1',
-      [t.app.get(KeyedHash).code(canonical)],
-    );
+    const rows = await t.sql<{
+      code_hash: string;
+      country: string;
+      expires_on: string;
+      mailbox: string;
+    }>('SELECT code_hash, country, expires_on, mailbox FROM topup_code WHERE code_hash = $1', [
+      t.app.get(KeyedHash).code(canonical),
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].country).toBe('AT');
     expect(rows[0].expires_on).toBe(res.body.expiresOn);
@@ -65,7 +74,10 @@ describe('mailboxes and top-up codes', () => {
   it('refuses a sixth open code with 409 and accepts one again once a code has expired', async () => {
     const id = await registerMailbox(t);
     for (let i = 0; i < t.config.maxOpenCodes; i++) await issueCode(t, id);
-    const refused = await t.http.post(`/v1/mailboxes/${id}/topup-codes`).set(t.auth('webmail')).send({});
+    const refused = await t.http
+      .post(`/v1/mailboxes/${id}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({});
     expect(refused.status).toBe(409);
     expect(refused.body.type).toMatch(/too-many-open-codes$/);
     const view = await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
@@ -83,16 +95,27 @@ describe('mailboxes and top-up codes', () => {
 
   it('rejects unknown fields and a malformed country', async () => {
     const id = await registerMailbox(t);
-    const unknown = await t.http.post(`/v1/mailboxes/${id}/topup-codes`).set(t.auth('webmail')).send({ foo: 1 });
+    const unknown = await t.http
+      .post(`/v1/mailboxes/${id}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({ foo: 1 });
     expect(unknown.status).toBe(400);
-    const country = await t.http.post(`/v1/mailboxes/${id}/topup-codes`).set(t.auth('webmail')).send({ country: 'Germany' });
+    const country = await t.http
+      .post(`/v1/mailboxes/${id}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({ country: 'Germany' });
     expect(country.status).toBe(400);
     expect(country.body.errors).toEqual([expect.objectContaining({ path: 'country' })]);
-    expect(await count(t, 'topup_code', 'mailbox = $1', [t.app.get(KeyedHash).mailbox(id)])).toBe(0);
+    expect(await count(t, 'topup_code', 'mailbox = $1', [t.app.get(KeyedHash).mailbox(id)])).toBe(
+      0,
+    );
   });
 
   it('issues no code for an unregistered mailbox', async () => {
-    const res = await t.http.post(`/v1/mailboxes/${aMailboxId()}/topup-codes`).set(t.auth('webmail')).send({});
+    const res = await t.http
+      .post(`/v1/mailboxes/${aMailboxId()}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({});
     expect(res.status).toBe(404);
   });
 

@@ -9,17 +9,36 @@ export function aMailboxId(): string {
   return `user${counter}.${randomBytes(4).toString('hex')}@example.org`;
 }
 
-export function aCashPayment(overrides: Partial<{ code: string; amountMinor: number; currency: string; receivedOn: string }> = {}) {
-  return { code: 'set-me', amountMinor: 1200, currency: 'EUR', receivedOn: '2026-11-24', ...overrides };
+export function aCashPayment(
+  overrides: Partial<{
+    code: string;
+    amountMinor: number;
+    currency: string;
+    receivedOn: string;
+  }> = {},
+) {
+  return {
+    code: 'set-me',
+    amountMinor: 1200,
+    currency: 'EUR',
+    receivedOn: '2026-11-24',
+    ...overrides,
+  };
 }
 
 export async function registerMailbox(t: TestApp, mailboxId = aMailboxId()): Promise<string> {
-  const res = await t.http.put(`/v1/mailboxes/${encodeURIComponent(mailboxId)}`).set(t.auth('webmail'));
+  const res = await t.http
+    .put(`/v1/mailboxes/${encodeURIComponent(mailboxId)}`)
+    .set(t.auth('webmail'));
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
   return mailboxId;
 }
 
-export async function issueCode(t: TestApp, mailboxId: string, body: { country?: string } = {}): Promise<string> {
+export async function issueCode(
+  t: TestApp,
+  mailboxId: string,
+  body: { country?: string } = {},
+): Promise<string> {
   const res = await t.http
     .post(`/v1/mailboxes/${encodeURIComponent(mailboxId)}/topup-codes`)
     .set(t.auth('webmail'))
@@ -29,12 +48,22 @@ export async function issueCode(t: TestApp, mailboxId: string, body: { country?:
 }
 
 export async function balanceOf(t: TestApp, mailboxId: string): Promise<number> {
-  const res = await t.http.get(`/v1/mailboxes/${encodeURIComponent(mailboxId)}`).set(t.auth('webmail'));
+  const res = await t.http
+    .get(`/v1/mailboxes/${encodeURIComponent(mailboxId)}`)
+    .set(t.auth('webmail'));
   if (res.status !== 200) throw new Error(`get failed: ${res.status} ${res.text}`);
   return res.body.balance.amountMinor as number;
 }
 
-export async function count(t: TestApp, table: string, where = '1 = 1', params: unknown[] = []): Promise<number> {
-  const [row] = await t.sql<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
+export async function count(
+  t: TestApp,
+  table: string,
+  where = '1 = 1',
+  params: unknown[] = [],
+): Promise<number> {
+  const [row] = await t.sql<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`,
+    params,
+  );
   return Number(row.n);
 }

@@ -50,10 +50,9 @@ export interface TestAppOptions {
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const keys = Object.fromEntries(ROLES.map((role) => [role, `${role}-${randomBytes(16).toString('hex')}`])) as Record<
-    Role,
-    string
-  >;
+  const keys = Object.fromEntries(
+    ROLES.map((role) => [role, `${role}-${randomBytes(16).toString('hex')}`]),
+  ) as Record<Role, string>;
   const config = buildConfig(
     parseEnv({
       NODE_ENV: 'test',

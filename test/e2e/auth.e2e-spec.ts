@@ -1,0 +1,77 @@
+import { Role, ROLES } from '../../src/config/config.schema';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** Every route of API.md that exists so far, with the one role allowed to use it. */
+const ROUTES: { method: 'get' | 'put' | 'post' | 'delete'; path: string; role: Role | null }[] = [
+  { method: 'put', path: '/v1/mailboxes/m1', role: 'webmail' },
+  { method: 'get', path: '/v1/mailboxes/m1', role: 'webmail' },
+  { method: 'get', path: '/v1/mailboxes/m1/ledger', role: 'webmail' },
+  { method: 'delete', path: '/v1/mailboxes/m1', role: 'webmail' },
+  { method: 'post', path: '/v1/mailboxes/m1/topup-codes', role: 'webmail' },
+  { method: 'post', path: '/v1/cash-payments', role: 'staff' },
+  { method: 'post', path: '/v1/cash-batches', role: 'staff' },
+  { method: 'get', path: '/v1/unmatched-payments', role: 'staff' },
+  {
+    method: 'post',
+    path: '/v1/unmatched-payments/6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55/resolution',
+    role: 'staff',
+  },
+  { method: 'get', path: '/health', role: null },
+];
+
+describe('authentication and roles', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const call = (route: (typeof ROUTES)[number], authorization?: string) => {
+    const req = t.http[route.method](route.path);
+    if (authorization !== undefined) req.set('authorization', authorization);
+    return route.method === 'post' ? req.send({}) : req;
+  };
+
+  describe.each(ROUTES.filter((r) => r.role !== null))('$method $path', (route) => {
+    it('answers 401 without a key, with an unknown key and with a malformed header', async () => {
+      for (const header of [
+        undefined,
+        'Bearer not-a-key-000000000000000000',
+        `Basic ${t.keys.admin}`,
+        t.keys.admin,
+        'Bearer',
+      ]) {
+        const res = await call(route, header);
+        expect(res.status, String(header)).toBe(401);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body.type).toMatch(/unauthenticated$/);
+      }
+    });
+
+    it.each(ROLES.filter((role) => role !== route.role))(
+      'answers 403 to the %s role',
+      async (role) => {
+        const res = await call(route, `Bearer ${t.keys[role]}`);
+        expect(res.status).toBe(403);
+        expect(res.body.type).toMatch(/forbidden$/);
+      },
+    );
+
+    it('lets its own role through', async () => {
+      const res = await call(route, `Bearer ${t.keys[route.role!]}`);
+      expect([401, 403]).not.toContain(res.status);
+    });
+  });
+
+  it('serves /health without a key', async () => {
+    expect((await call(ROUTES.find((r) => r.path === '/health')!)).status).toBe(200);
+  });
+
+  it('does not accept a key that differs only in its last character', async () => {
+    const key = t.keys.webmail;
+    const near = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    expect(
+      (await t.http.get('/v1/mailboxes/m1').set('authorization', `Bearer ${near}`)).status,
+    ).toBe(401);
+  });
+});

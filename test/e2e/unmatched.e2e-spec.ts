@@ -1,0 +1,160 @@
+import { displayCode, generateCode } from '../../src/codes/code-format';
+import { Transactions } from '../../src/database/transactions';
+import { PaymentIntake } from '../../src/payments/payment-intake';
+import { balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('unmatched payments', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  async function unmatchedTransfer(text: string, amountMinor = 900): Promise<string> {
+    const outcome = await t.app.get(Transactions).run((tx) =>
+      t.app.get(PaymentIntake).take(
+        tx,
+        {
+          channel: 'bank',
+          externalRef: `REF-${Math.random()}`,
+          amountMinor,
+          currency: 'EUR',
+          bookedOn: '2026-11-02',
+          payer: { name: 'Max Mustermann', iban: 'AT611904300234573201' },
+          texts: [text],
+          correctTypos: true,
+        },
+        t.clock.today(),
+      ),
+    );
+    if (outcome.status !== 'unmatched') throw new Error('expected an unmatched payment');
+    return outcome.paymentId;
+  }
+
+  const resolve = (paymentId: string, body: object, key?: string) => {
+    const req = t.http.post(`/v1/unmatched-payments/${paymentId}/resolution`).set(t.auth('staff'));
+    if (key) req.set('idempotency-key', key);
+    return req.send(body);
+  };
+
+  it('lists unmatched payments with payer details and reason', async () => {
+    const paymentId = await unmatchedTransfer('Mailbox Max');
+    const res = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
+    expect(res.status).toBe(200);
+    expect(res.body.items).toContainEqual({
+      paymentId,
+      channel: 'bank',
+      amountMinor: 900,
+      currency: 'EUR',
+      bookedOn: '2026-11-02',
+      payerName: 'Max Mustermann',
+      payerIban: 'AT611904300234573201',
+      remittance: 'Mailbox Max',
+      reason: 'no-code',
+    });
+  });
+
+  it('credits a code that staff found, erasing payer details and the code', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const paymentId = await unmatchedTransfer(`fuer ${code.slice(0, 9)} und ${code.slice(10)}`);
+    const res = await resolve(paymentId, { action: 'credit-code', code });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ paymentId, status: 'credited' });
+    expect(await balanceOf(t, id)).toBe(900);
+    const [row] = await t.sql<Record<string, unknown>>('SELECT * FROM payment WHERE id = $1', [
+      paymentId,
+    ]);
+    expect(row).toMatchObject({
+      status: 'credited',
+      payer_name: null,
+      payer_iban: null,
+      reason: null,
+    });
+    expect(row.settled_on).toBe(t.clock.today());
+    const list = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
+    expect(list.body.items.map((i: { paymentId: string }) => i.paymentId)).not.toContain(paymentId);
+
+    const twice = await resolve(paymentId, { action: 'kept' });
+    expect(twice.status).toBe(409);
+    expect(twice.body.type).toMatch(/already-resolved$/);
+  });
+
+  it('refuses a code that is not live with 409 and a misread one with 422, changing nothing', async () => {
+    const paymentId = await unmatchedTransfer('nothing here');
+    const notLive = await resolve(paymentId, {
+      action: 'credit-code',
+      code: displayCode(generateCode()),
+    });
+    expect(notLive.status).toBe(409);
+    expect(notLive.body.type).toMatch(/code-not-live$/);
+    const misread = await resolve(paymentId, { action: 'credit-code', code: 'AAAA-AAAA-AAAA' });
+    expect(misread.status).toBe(422);
+    const [row] = await t.sql<Record<string, unknown>>(
+      'SELECT status, payer_name FROM payment WHERE id = $1',
+      [paymentId],
+    );
+    expect(row).toEqual({ status: 'unmatched', payer_name: 'Max Mustermann' });
+  });
+
+  it.each(['refunded', 'kept'] as const)(
+    'marks a payment %s and erases the payer details',
+    async (action) => {
+      const paymentId = await unmatchedTransfer(`${action} case`);
+      const res = await resolve(paymentId, { action });
+      expect(res.body).toEqual({ paymentId, status: action });
+      const [row] = await t.sql<Record<string, unknown>>('SELECT * FROM payment WHERE id = $1', [
+        paymentId,
+      ]);
+      expect(row).toMatchObject({
+        status: action,
+        payer_name: null,
+        payer_iban: null,
+        resolved_on: t.clock.today(),
+      });
+    },
+  );
+
+  it('answers 404 for an unknown payment and 400 for a malformed id or action', async () => {
+    expect((await resolve('6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55', { action: 'kept' })).status).toBe(
+      404,
+    );
+    expect((await resolve('not-a-uuid', { action: 'kept' })).status).toBe(400);
+    const paymentId = await unmatchedTransfer('bad action');
+    expect((await resolve(paymentId, { action: 'burn' })).status).toBe(400);
+    expect((await resolve(paymentId, { action: 'kept', code: 'x' })).status).toBe(400);
+  });
+
+  it('replays a resolution sent twice with one Idempotency-Key', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const paymentId = await unmatchedTransfer('later found');
+    const first = await resolve(paymentId, { action: 'credit-code', code }, 'resolve-1');
+    const second = await resolve(paymentId, { action: 'credit-code', code }, 'resolve-1');
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(await balanceOf(t, id)).toBe(900);
+  });
+
+  it('pages through the list with a cursor', async () => {
+    for (let i = 0; i < 3; i++) await unmatchedTransfer(`page ${i}`);
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { paymentId: string }[]; nextCursor: string | null } } =
+        await t.http
+          .get(`/v1/unmatched-payments?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(t.auth('staff'));
+      for (const item of res.body.items) {
+        expect(seen.has(item.paymentId)).toBe(false);
+        seen.add(item.paymentId);
+      }
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    const all = await t.sql<{ n: string | number }>(
+      "SELECT COUNT(*) AS n FROM payment WHERE status = 'unmatched'",
+    );
+    expect(seen.size).toBe(Number(all[0].n));
+  });
+});
