@@ -94,24 +94,49 @@ export function findCodes(
   return { exact, corrected: corrected.filter((c) => !seen.has(c.canonical)) };
 }
 
+/** Whether a window is the code, or the code with one substitution or one swap of neighbours. */
+function isSpellingOf(window: readonly number[], code: readonly number[]): boolean {
+  const diff: number[] = [];
+  for (let i = 0; i < CODE_LENGTH; i++) {
+    if (window[i] !== code[i] && diff.push(i) > 2) return false;
+  }
+  if (diff.length < 2) return true;
+  const [i, j] = diff;
+  return j === i + 1 && window[i] === code[j] && window[j] === code[i];
+}
+
 /**
  * The texts with every spelling of one code replaced by a marker: what the
  * journal keeps of a credited payment's remittance (DESIGN.md, step 3).
+ *
+ * Every sighting counts, not only the first: banks often repeat the
+ * remittance in the end-to-end id, and a copy left behind would store a
+ * redeemed code in clear. Spellings with one typo go too (they name the code
+ * as well as the code itself), wherever they stand; the scan repeats until
+ * no spelling is left, in case a cut joins two pieces into a new one.
  */
 export function withoutCode(texts: readonly string[], canonical: string): string[] {
-  const found = findCodes(texts, { correctTypos: true });
-  const sightings = [...found.exact, ...found.corrected]
-    .filter((s) => s.canonical === canonical)
-    .sort((a, b) => b.start - a.start);
-  const result = [...texts];
-  let lastStart = Infinity;
-  let lastText = -1;
-  for (const s of sightings) {
-    if (s.text === lastText && s.end > lastStart) continue; // overlaps one already cut
-    const text = result[s.text];
-    result[s.text] = `${text.slice(0, s.start)}[code]${text.slice(s.end)}`;
-    lastStart = s.start;
-    lastText = s.text;
-  }
-  return result;
+  const code = [...canonical.replace(/[\s\-_.]/g, '')].map((ch) => symbolValue(ch.charCodeAt(0)));
+  if (code.length !== CODE_LENGTH || code.some((v) => v < 0)) return [...texts];
+  return texts.map((text) => {
+    let result = text;
+    for (;;) {
+      const { values, positions } = symbolsOf(result);
+      const cuts: { start: number; end: number }[] = [];
+      for (let s = 0; s + CODE_LENGTH <= values.length; s++) {
+        const window = values.slice(s, s + CODE_LENGTH);
+        if (window.some((v) => v < 0) || !isSpellingOf(window, code)) continue;
+        const start = positions[s];
+        const end = positions[s + CODE_LENGTH - 1] + 1;
+        const last = cuts[cuts.length - 1];
+        if (last && start < last.end)
+          last.end = end; // overlapping spellings: one cut
+        else cuts.push({ start, end });
+      }
+      if (cuts.length === 0) return result;
+      for (const { start, end } of cuts.reverse()) {
+        result = `${result.slice(0, start)}[code]${result.slice(end)}`;
+      }
+    }
+  });
 }

@@ -52,7 +52,32 @@ export class AppConfig {
 
   /** The secret must never appear in logs or error output, not even by accident. */
   toJSON(): object {
-    return { ...this, secretKey: '[redacted]', apiKeys: this.apiKeys.map((k) => k.role) };
+    return {
+      ...this,
+      secretKey: '[redacted]',
+      apiKeys: this.apiKeys.map((k) => k.role),
+      database:
+        this.database.type === 'postgres'
+          ? { ...this.database, url: withoutPassword(this.database.url) }
+          : this.database,
+    };
+  }
+
+  /** console.log and util.inspect show the same redacted view. */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return this.toJSON();
+  }
+}
+
+/** A PostgreSQL URL may carry a password, in the user part or as a parameter. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', 'redacted');
+    return parsed.toString();
+  } catch {
+    return '[redacted]';
   }
 }
 

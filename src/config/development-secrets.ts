@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSecret, Env, Role, ROLES } from './config.schema';
+import { ConfigError } from './app-config';
+import { decodeSecret, Env, envSchema, MIN_SECRET_BYTES, Role, ROLES } from './config.schema';
 
 export interface GeneratedSecrets {
   env: Env;
@@ -25,7 +26,13 @@ export function withDevelopmentSecrets(env: Env): GeneratedSecrets {
     const file = join(env.DATA_DIR, 'secret.key');
     if (!existsSync(file))
       writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
-    result = { ...result, SECRET_KEY: decodeSecret(readFileSync(file, 'utf8')) };
+    const secret = decodeSecret(readFileSync(file, 'utf8'));
+    // A damaged file (say, emptied by a crash) must not turn into a weak key.
+    if (secret.length < MIN_SECRET_BYTES)
+      throw new ConfigError(
+        `${file} holds fewer than ${MIN_SECRET_BYTES} bytes: restore it or set SECRET_KEY`,
+      );
+    result = { ...result, SECRET_KEY: secret };
   }
   if (!env.API_KEYS) {
     const file = join(env.DATA_DIR, 'api-keys');
@@ -35,14 +42,15 @@ export function withDevelopmentSecrets(env: Env): GeneratedSecrets {
         mode: 0o600,
       });
     }
-    const keys = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const colon = line.indexOf(':');
-        return { role: line.slice(0, colon) as Role, key: line.slice(colon + 1) };
-      });
-    result = { ...result, API_KEYS: keys };
+    // Read with the same rules as API_KEYS, so a damaged file stops the start.
+    const keys = envSchema.shape.API_KEYS.safeParse(
+      readFileSync(file, 'utf8').split('\n').filter(Boolean).join(','),
+    );
+    if (!keys.success || !keys.data) {
+      const problems = keys.error?.issues.map((i) => i.message).join('; ') ?? 'no role:key pair';
+      throw new ConfigError(`${file} is damaged (${problems}): restore it or set API_KEYS`);
+    }
+    result = { ...result, API_KEYS: keys.data };
   }
   return { env: result, newApiKeys };
 }

@@ -94,7 +94,13 @@ export class Transactions implements OnApplicationShutdown {
     if (this.dialect === 'postgres') return this.runPostgres(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        // Start after the event loop has run every I/O callback that is ready, so
+        // that all requests that arrived together (and those that arrived while the
+        // last commit held the loop) queue up and share one transaction.
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
@@ -173,7 +179,6 @@ export class Transactions implements OnApplicationShutdown {
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, Transactions.MAX_GROUP);

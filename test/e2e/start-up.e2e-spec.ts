@@ -8,15 +8,19 @@ const ROOT = resolve(__dirname, '../..');
 
 /** Runs src/main.ts as `npm start` would, with exactly this environment. */
 function runMain(env: Record<string, string>, cwd: string, untilOutput?: RegExp) {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src/main.ts')], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-      NODE_PATH: join(ROOT, 'node_modules'),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/main.ts')],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        NODE_PATH: join(ROOT, 'node_modules'),
+        ...env,
+      },
     },
-  });
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
