@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule, AppOptions } from './app.module';
+import { STATEMENT_CONTENT_TYPES } from './bank/bank-statements.controller';
 import { NestPinoLogger } from './common/logger';
 
 /**
@@ -18,6 +19,14 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     // Mailbox ids may be 128 characters; the default limit of 100 would answer 414.
     routerOptions: { maxParamLength: 256 },
   });
+  // Bank statements are streamed to disk by their route, never parsed into memory.
+  adapter
+    .getInstance()
+    .addContentTypeParser(
+      STATEMENT_CONTENT_TYPES,
+      { bodyLimit: options.config.bankUploadLimitBytes },
+      (_request, payload, done) => done(null, payload),
+    );
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     adapter,

@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { BankImportService } from './bank/bank-import.service';
+import { BankStatementsController } from './bank/bank-statements.controller';
 import { CashController } from './cash/cash.controller';
 import { CashService } from './cash/cash.service';
 import { Clock } from './common/clock';
@@ -38,7 +40,13 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [DatabaseModule, ...(options.schedule === false ? [] : [ScheduleModule.forRoot()])],
-      controllers: [MailboxesController, CashController, UnmatchedController, HealthController],
+      controllers: [
+        MailboxesController,
+        CashController,
+        UnmatchedController,
+        BankStatementsController,
+        HealthController,
+      ],
       providers: [
         { provide: AppConfig, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
@@ -53,6 +61,7 @@ export class AppModule {
         TopupCodesService,
         CashService,
         UnmatchedService,
+        BankImportService,
         MaintenanceJob,
         ...(options.overrides ?? []),
       ],

@@ -26,6 +26,9 @@ export class AppConfig {
   readonly maxOpenCodes: number;
   readonly idempotencyTtlDays: number;
   readonly bankInboxDir: string | undefined;
+  readonly bankInboxIntervalSeconds: number;
+  readonly bankUploadLimitBytes: number;
+  readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
@@ -47,6 +50,9 @@ export class AppConfig {
     this.maxOpenCodes = env.MAX_OPEN_CODES;
     this.idempotencyTtlDays = env.IDEMPOTENCY_TTL_DAYS;
     this.bankInboxDir = env.BANK_INBOX_DIR;
+    this.bankInboxIntervalSeconds = env.BANK_INBOX_INTERVAL_SECONDS;
+    this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
+    this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
   }
 

@@ -60,7 +60,7 @@ export class PaymentIntake {
         payerName: null,
         payerIban: null,
         payerCountry,
-        remittance: joinTexts(withoutCode(payment.texts, match.sighting.canonical)),
+        remittance: nonEmpty(withoutCode([displayText(payment)], match.sighting.canonical)[0]),
       });
       // The code was ours, so nobody else can have recorded this payment: if
       // someone did, roll everything back rather than credit beside it.
@@ -84,7 +84,7 @@ export class PaymentIntake {
       payerName: payment.payer?.name?.trim() || null,
       payerIban: payment.payer?.iban?.trim() || null,
       payerCountry,
-      remittance: joinTexts(payment.texts),
+      remittance: nonEmpty(displayText(payment)),
     });
     if (!inserted) {
       const first = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
@@ -183,9 +183,16 @@ export class PaymentIntake {
   }
 }
 
-function joinTexts(texts: readonly string[]): string | null {
-  const kept = texts.map((t) => t.trim()).filter((t) => t !== '');
-  return kept.length > 0 ? kept.join(' | ') : null;
+function displayText(payment: ReceivedPayment): string {
+  if (payment.remittance != null) return payment.remittance;
+  return payment.texts
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+    .join(' | ');
+}
+
+function nonEmpty(text: string): string | null {
+  return text.trim() === '' ? null : text;
 }
 
 /** The payer's bank country: the second piece of VAT evidence; two letters, no identity. */

@@ -27,6 +27,8 @@ export interface ReceivedPayment {
   payer?: { name?: string | null; iban?: string | null };
   /** The texts in which a code may stand (remittance lines, references). */
   texts: readonly string[];
+  /** The remittance as people read it, kept on unmatched payments; the texts, joined, if absent. */
+  remittance?: string | null;
   /** Bank texts are typed by people: a one-symbol typo may be corrected there. */
   correctTypos: boolean;
   reversal?: boolean;

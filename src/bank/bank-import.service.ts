@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { KeyedHash } from '../common/keyed-hash';
+import { AppConfig } from '../config/app-config';
+import { Transactions, Tx } from '../database/transactions';
+import { PaymentIntake } from '../payments/payment-intake';
+import { toBankEntry } from './bank-payment.mapper';
+import { StatementRejected } from './bank.errors';
+import { CamtError, readCamt } from './camt';
+import { emptyReport, ImportReport } from './import-report';
+import { looksLikeZip, StatementSource, fileSource, zipSources } from './statement-sources';
+
+export interface ImportProgress {
+  file: string;
+  transactions: number;
+}
+
+/**
+ * Imports bank statements through the one payment intake. One import (a file,
+ * an upload, a ZIP of statements) is one database transaction: it lands whole
+ * or not at all, so a crash or a damaged file leaves nothing half-done, and a
+ * re-run of the same bookings finds each one already taken (a duplicate).
+ * All credits of one import are booked on one day (invariant 6).
+ */
+@Injectable()
+export class BankImportService {
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(PaymentIntake) private readonly intake: PaymentIntake,
+    @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /** Imports files from disk (the CLI, the inbox); a ZIP is unpacked member by member. */
+  importFiles(
+    files: { path: string; size: number }[],
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<ImportReport> {
+    return this.transactions.run((tx) => this.importInto(tx, this.expand(files), onProgress));
+  }
+
+  /** Imports within the caller's transaction (the HTTP route, which also records its idempotency key). */
+  async importInto(
+    tx: Tx,
+    sources: AsyncIterable<StatementSource>,
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<ImportReport> {
+    const report = emptyReport();
+    const settleOn = this.clock.today();
+    const digest = (text: string) => this.hash.request('bank-booking', text);
+    for await (const source of sources) {
+      const read = readCamt(source.open(), { fileName: source.name });
+      let transactions = 0;
+      try {
+        for await (const transaction of read) {
+          const entry = toBankEntry(transaction, digest);
+          if (entry.kind === 'ignored') {
+            if (entry.why === 'debit') report.ignored.debits++;
+            else report.ignored.notBooked++;
+          } else {
+            const outcome = await this.intake.take(tx, entry.payment, settleOn);
+            report.credits[outcome.status]++;
+          }
+          if (onProgress && ++transactions % 1000 === 0)
+            onProgress({ file: source.name, transactions });
+        }
+      } catch (error) {
+        if (error instanceof CamtError)
+          throw new StatementRejected(error.message, [{ path: error.file, message: error.code }]);
+        throw error;
+      }
+      report.files++;
+      report.statements += read.summary.statements;
+      report.entries += read.summary.entries;
+      onProgress?.({ file: source.name, transactions });
+    }
+    return report;
+  }
+
+  /** Files as sources; a ZIP (told by its first bytes, not its name) becomes its members. */
+  async *expand(files: { path: string; size: number }[]): AsyncGenerator<StatementSource> {
+    for (const file of files) {
+      if (await looksLikeZip(file.path))
+        yield* zipSources(file.path, this.config.bankFileLimitBytes);
+      else yield fileSource(file.path, file.size);
+    }
+  }
+}

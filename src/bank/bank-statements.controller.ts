@@ -1,0 +1,63 @@
+import { Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { Roles } from '../auth/roles.decorator';
+import { ValidationFailed } from '../common/domain-error';
+import { answer, Idempotency } from '../common/idempotency';
+import { AppConfig } from '../config/app-config';
+import { BankImportService } from './bank-import.service';
+import { importReportSchema } from './import-report';
+import { SpooledUpload } from './statement-sources';
+
+export const STATEMENT_CONTENT_TYPES = ['application/xml', 'text/xml', 'application/zip'];
+
+@ApiTags('bank')
+@ApiBearerAuth()
+@Roles('importer')
+@Controller('v1/bank-statements')
+export class BankStatementsController {
+  constructor(
+    @Inject(BankImportService) private readonly bank: BankImportService,
+    @Inject(Idempotency) private readonly idempotency: Idempotency,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @ApiConsumes(...STATEMENT_CONTENT_TYPES)
+  @ApiBody({ description: 'one CAMT document (camt.052/053/054) or a ZIP of them', required: true })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiResponse({ status: 201, standardSchema: importReportSchema })
+  async upload(
+    @Req() request: FastifyRequest,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!(request.body instanceof Readable)) {
+      throw new ValidationFailed(
+        `Send one CAMT document as application/xml or a ZIP of them as application/zip.`,
+        [{ path: '(body)', message: 'unsupported content type' }],
+      );
+    }
+    const upload = await SpooledUpload.from(request.body, this.config.bankUploadLimitBytes);
+    try {
+      const stored = await this.idempotency.run(
+        key,
+        { scope: 'bank-statement', body: upload.digest },
+        201,
+        (tx) =>
+          this.bank.importInto(tx, this.bank.expand([{ path: upload.path, size: upload.size }])),
+      );
+      return answer(reply, stored);
+    } finally {
+      upload.discard();
+    }
+  }
+}

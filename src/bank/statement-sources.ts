@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import { StatementRejected, StatementTooLarge } from './bank.errors';
+
+/** One CAMT document to read: a file, an upload or a member of a ZIP. */
+export interface StatementSource {
+  name: string;
+  size: number | null;
+  open(): Readable;
+}
+
+/** Counts bytes through a stream and stops it at a limit. */
+export function byteLimit(limit: number, onBytes?: (total: number) => void): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > limit) return callback(new StatementTooLarge(`The limit is ${limit} bytes.`));
+      onBytes?.(total);
+      callback(null, chunk);
+    },
+  });
+}
+
+/**
+ * An upload, first written to a private temporary file: the statement is then
+ * imported from disk, so a slow client never holds the database's write lock,
+ * and the body is never held in memory whole. The digest identifies the
+ * upload for Idempotency-Key.
+ */
+export class SpooledUpload {
+  private constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly digest: string,
+    private readonly dir: string,
+  ) {}
+
+  static async from(body: Readable, limit: number): Promise<SpooledUpload> {
+    const dir = mkdtempSync(join(tmpdir(), 'billing-upload-'));
+    const path = join(dir, 'upload');
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        body,
+        byteLimit(limit, (total) => (size = total)),
+        new Transform({
+          transform(chunk: Buffer, _e, callback) {
+            hash.update(chunk);
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(path, { mode: 0o600 }),
+      );
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return new SpooledUpload(path, size, hash.digest('hex'), dir);
+  }
+
+  discard(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function fileSource(
+  path: string,
+  size: number | null,
+  name = basename(path),
+): StatementSource {
+  return { name, size, open: () => createReadStream(path) };
+}
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** True when the file starts like a ZIP archive (local file header). */
+export async function looksLikeZip(path: string): Promise<boolean> {
+  const stream = createReadStream(path, { start: 0, end: 3 });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).equals(ZIP_MAGIC);
+}
+
+/**
+ * The members of a ZIP archive, one at a time. Each member's declared size is
+ * checked against the limit before it is opened and its actual size while it
+ * is read (a ZIP bomb stops at the limit, not at the disk's end).
+ */
+export async function* zipSources(
+  path: string,
+  memberLimit: number,
+  maxMembers = 1000,
+): AsyncGenerator<StatementSource> {
+  const zip = await new Promise<yauzl.ZipFile>((done, fail) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, file) =>
+      error
+        ? fail(new StatementRejected(`not a readable ZIP archive: ${error.message}`))
+        : done(file),
+    ),
+  );
+  try {
+    let members = 0;
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((done, fail) => {
+        const onEntry = (e: yauzl.Entry) => {
+          zip.off('end', onEnd);
+          zip.off('error', onError);
+          done(e);
+        };
+        const onEnd = () => {
+          zip.off('entry', onEntry);
+          zip.off('error', onError);
+          done(null);
+        };
+        const onError = (error: Error) => {
+          zip.off('entry', onEntry);
+          zip.off('end', onEnd);
+          fail(new StatementRejected(`the ZIP archive is damaged: ${error.message}`));
+        };
+        zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
+        zip.readEntry();
+      });
+      if (!entry) return;
+      if (entry.fileName.endsWith('/')) continue;
+      if (++members > maxMembers)
+        throw new StatementRejected(`the ZIP archive holds more than ${maxMembers} files`);
+      if (entry.uncompressedSize > memberLimit) {
+        throw new StatementTooLarge(`${entry.fileName} unpacks to more than ${memberLimit} bytes`);
+      }
+      const stream = await new Promise<Readable>((done, fail) =>
+        zip.openReadStream(entry, (error, s) =>
+          error ? fail(new StatementRejected(`${entry.fileName}: ${error.message}`)) : done(s),
+        ),
+      );
+      let opened = false;
+      yield {
+        name: entry.fileName,
+        size: entry.uncompressedSize,
+        open: () => {
+          if (opened) throw new Error('a ZIP member can be read once');
+          opened = true;
+          const limited = byteLimit(memberLimit);
+          stream.on('error', (error) => limited.destroy(error));
+          return stream.pipe(limited);
+        },
+      };
+      if (!opened) stream.resume();
+    }
+  } finally {
+    zip.close();
+  }
+}
