@@ -4,6 +4,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BankImportService } from './bank/bank-import.service';
+import { BankInboxJob, SCHEDULE_ENABLED } from './bank/bank-inbox.job';
+import { JobLock } from './database/job-lock';
 import { BankStatementsController } from './bank/bank-statements.controller';
 import { CashController } from './cash/cash.controller';
 import { CashService } from './cash/cash.service';
@@ -62,6 +64,9 @@ export class AppModule {
         CashService,
         UnmatchedService,
         BankImportService,
+        BankInboxJob,
+        JobLock,
+        { provide: SCHEDULE_ENABLED, useValue: options.schedule !== false },
         MaintenanceJob,
         ...(options.overrides ?? []),
       ],

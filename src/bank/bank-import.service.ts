@@ -12,6 +12,9 @@ import { looksLikeZip, StatementSource, fileSource, zipSources } from './stateme
 
 export interface ImportProgress {
   file: string;
+  /** Bytes of the file read so far, and its size where known. */
+  bytes: number;
+  size: number | null;
   transactions: number;
 }
 
@@ -50,8 +53,13 @@ export class BankImportService {
     const settleOn = this.clock.today();
     const digest = (text: string) => this.hash.request('bank-booking', text);
     for await (const source of sources) {
-      const read = readCamt(source.open(), { fileName: source.name });
       let transactions = 0;
+      let bytes = 0;
+      const input = source.open();
+      if (onProgress) input.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      const read = readCamt(input, { fileName: source.name });
+      const progress = () =>
+        onProgress?.({ file: source.name, bytes, size: source.size, transactions });
       try {
         for await (const transaction of read) {
           const entry = toBankEntry(transaction, digest);
@@ -62,8 +70,7 @@ export class BankImportService {
             const outcome = await this.intake.take(tx, entry.payment, settleOn);
             report.credits[outcome.status]++;
           }
-          if (onProgress && ++transactions % 1000 === 0)
-            onProgress({ file: source.name, transactions });
+          if (++transactions % 1000 === 0) progress();
         }
       } catch (error) {
         if (error instanceof CamtError)
@@ -73,7 +80,7 @@ export class BankImportService {
       report.files++;
       report.statements += read.summary.statements;
       report.entries += read.summary.entries;
-      onProgress?.({ file: source.name, transactions });
+      progress();
     }
     return report;
   }

@@ -24,3 +24,21 @@ export function emptyReport(): ImportReport {
     ignored: { debits: 0, notBooked: 0 },
   };
 }
+
+/** Two reports as one: the CLI and the inbox import files one by one. */
+export function addReports(a: ImportReport, b: ImportReport): ImportReport {
+  return {
+    files: a.files + b.files,
+    statements: a.statements + b.statements,
+    entries: a.entries + b.entries,
+    credits: {
+      credited: a.credits.credited + b.credits.credited,
+      unmatched: a.credits.unmatched + b.credits.unmatched,
+      duplicate: a.credits.duplicate + b.credits.duplicate,
+    },
+    ignored: {
+      debits: a.ignored.debits + b.ignored.debits,
+      notBooked: a.ignored.notBooked + b.ignored.notBooked,
+    },
+  };
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module';
+import { BankImportService } from '../bank/bank-import.service';
+import { CamtError } from '../bank/camt';
+import { createLogger, NestPinoLogger } from '../common/logger';
+import { buildConfig, parseEnv } from '../config/app-config';
+import { withDevelopmentSecrets } from '../config/development-secrets';
+import { bankImport } from './bank-import.command';
+import { camtInspect } from './camt-inspect.command';
+
+const USAGE = `usage: billing <command>
+  camt inspect <file> [--json]     print a CAMT file's transactions (no database)
+  bank import <file|dir>...        import bank statements into the configured database`;
+
+/** The service's modules without HTTP, for commands that touch the database. */
+async function withApp<T>(
+  work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>,
+): Promise<T> {
+  const config = buildConfig(withDevelopmentSecrets(parseEnv(process.env)).env);
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined);
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ config, logger, schedule: false }),
+    {
+      logger: new NestPinoLogger(logger),
+    },
+  );
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const args = rest.filter((a) => !a.startsWith('--'));
+
+  if (group === 'camt' && command === 'inspect' && args.length === 1) {
+    try {
+      await camtInspect(args[0], flags.has('--json'), (line) => process.stdout.write(line + '\n'));
+      return 0;
+    } catch (error) {
+      const message =
+        error instanceof CamtError ? error.message : `${args[0]}: ${(error as Error).message}`;
+      process.stderr.write(`camt inspect: ${message}\n`);
+      return 1;
+    }
+  }
+  if (group === 'bank' && command === 'import' && args.length > 0) {
+    return withApp(async (app) => {
+      const { report, failures } = await bankImport(
+        app.get(BankImportService),
+        args,
+        process.stderr,
+      );
+      for (const failure of failures)
+        process.stderr.write(`bank import: ${failure.file}: ${failure.message}\n`);
+      process.stdout.write(JSON.stringify(report) + '\n');
+      return failures.length > 0 ? 1 : 0;
+    });
+  }
+  process.stderr.write(USAGE + '\n');
+  return 2;
+}
+
+if (require.main === module) {
+  // `camt inspect … | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  run(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`billing: ${(error as Error)?.message ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
