@@ -1,9 +1,11 @@
+import { Readable, Transform } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { KeyedHash } from '../common/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
-import { PaymentIntake } from '../payments/payment-intake';
+import { INTAKE_BATCH, PaymentIntake } from '../payments/payment-intake';
+import { ReceivedPayment } from '../payments/received-payment';
 import { toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
@@ -55,23 +57,31 @@ export class BankImportService {
     for await (const source of sources) {
       let transactions = 0;
       let bytes = 0;
-      const input = source.open();
-      if (onProgress) input.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      // Counted on the way through: a 'data' listener would set the stream flowing
+      // before the reader iterates it, and chunks would pass the reader by.
+      const input = onProgress ? counted(source.open(), (n) => (bytes += n)) : source.open();
       const read = readCamt(input, { fileName: source.name });
       const progress = () =>
         onProgress?.({ file: source.name, bytes, size: source.size, transactions });
       try {
+        let batch: ReceivedPayment[] = [];
+        const flush = async () => {
+          for (const outcome of await this.intake.takeMany(tx, batch, settleOn))
+            report.credits[outcome.status]++;
+          batch = [];
+        };
         for await (const transaction of read) {
           const entry = toBankEntry(transaction, digest);
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;
           } else {
-            const outcome = await this.intake.take(tx, entry.payment, settleOn);
-            report.credits[outcome.status]++;
+            batch.push(entry.payment);
+            if (batch.length === INTAKE_BATCH) await flush();
           }
           if (++transactions % 1000 === 0) progress();
         }
+        await flush();
       } catch (error) {
         if (error instanceof CamtError)
           throw new StatementRejected(error.message, [{ path: error.file, message: error.code }]);
@@ -93,4 +103,15 @@ export class BankImportService {
       else yield fileSource(file.path, file.size);
     }
   }
+}
+
+function counted(input: Readable, onBytes: (count: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  input.on('error', (error) => counter.destroy(error));
+  return input.pipe(counter);
 }

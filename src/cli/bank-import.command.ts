@@ -36,15 +36,19 @@ export async function bankImport(
   service: BankImportService,
   paths: string[],
   err: { isTTY?: boolean; write(text: string): unknown },
+  options: { progressLines?: boolean } = {},
 ): Promise<{ report: ImportReport; failures: { file: string; message: string }[] }> {
+  // A bar on a terminal; plain lines (for logs of scheduled runs) with --progress.
+  const onProgress = err.isTTY
+    ? (p: ImportProgress) => err.write(bar(p))
+    : options.progressLines
+      ? (p: ImportProgress) => err.write(`${p.file}: ${p.transactions} transactions\n`)
+      : undefined;
   let report = emptyReport();
   const failures: { file: string; message: string }[] = [];
   for (const file of statementFiles(paths)) {
     try {
-      const one = await service.importFiles(
-        [file],
-        err.isTTY ? (p) => err.write(bar(p)) : undefined,
-      );
+      const one = await service.importFiles([file], onProgress);
       report = addReports(report, one);
     } catch (error) {
       failures.push({ file: file.path, message: (error as Error).message });

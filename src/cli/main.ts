@@ -12,7 +12,8 @@ import { camtInspect } from './camt-inspect.command';
 
 const USAGE = `usage: billing <command>
   camt inspect <file> [--json]     print a CAMT file's transactions (no database)
-  bank import <file|dir>...        import bank statements into the configured database`;
+  bank import <file|dir>... [--progress]
+                                   import bank statements into the configured database`;
 
 /** The service's modules without HTTP, for commands that touch the database. */
 async function withApp<T>(
@@ -55,6 +56,9 @@ export async function run(argv: string[]): Promise<number> {
         app.get(BankImportService),
         args,
         process.stderr,
+        {
+          progressLines: flags.has('--progress'),
+        },
       );
       for (const failure of failures)
         process.stderr.write(`bank import: ${failure.file}: ${failure.message}\n`);

@@ -1,4 +1,5 @@
 import { Day } from '../common/day';
+import { inJson } from '../database/sql';
 import { Tx } from '../database/transactions';
 
 export interface LiveCode {
@@ -33,10 +34,9 @@ export const TopupCodeRepository = {
   /** Which of these hashes are live codes today (no lock: a look, not a claim). */
   async findLive(tx: Tx, codeHashes: readonly string[], today: Day): Promise<string[]> {
     if (codeHashes.length === 0) return [];
-    const placeholders = codeHashes.map((_, i) => `$${i + 2}`).join(', ');
     const rows = await tx.query<{ code_hash: string }>(
-      `SELECT code_hash FROM topup_code WHERE expires_on >= $1 AND code_hash IN (${placeholders})`,
-      [today, ...codeHashes],
+      `SELECT code_hash FROM topup_code WHERE expires_on >= $1 AND code_hash IN ${inJson(tx, 2)}`,
+      [today, JSON.stringify(codeHashes)],
     );
     return rows.map((r) => r.code_hash);
   },
@@ -54,6 +54,21 @@ export const TopupCodeRepository = {
     return row
       ? { codeHash: row.code_hash, mailbox: row.mailbox, country: row.country }
       : undefined;
+  },
+
+  /** {@link take} for many codes at once; returns the codes this transaction got. */
+  async takeMany(tx: Tx, codeHashes: readonly string[], today: Day): Promise<LiveCode[]> {
+    if (codeHashes.length === 0) return [];
+    const rows = await tx.query<{ code_hash: string; mailbox: string; country: string | null }>(
+      `DELETE FROM topup_code WHERE expires_on >= $1 AND code_hash IN ${inJson(tx, 2)}
+       RETURNING code_hash, mailbox, country`,
+      [today, JSON.stringify(codeHashes)],
+    );
+    return rows.map((row) => ({
+      codeHash: row.code_hash,
+      mailbox: row.mailbox,
+      country: row.country,
+    }));
   },
 
   async purgeExpired(tx: Tx, today: Day): Promise<number> {

@@ -22,6 +22,12 @@ export interface Tx {
 
 type Work<T> = (tx: Tx) => Promise<T>;
 
+interface PreparedSqlite {
+  statement: BetterSqlite3.Statement;
+  /** Where each bound value comes from, when the SQL does not use $1, $2 … in order. */
+  order: number[] | null;
+}
+
 /**
  * Thrown by a unit that lost a race it can only see from inside (another
  * transaction recorded the same thing first): the unit is rolled back and run
@@ -44,14 +50,19 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-/** Rewrites $n placeholders to SQLite's positional ? and orders the values to match. */
-function toSqlite(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
-  const ordered: unknown[] = [];
+/** Rewrites $n placeholders to SQLite's positional ?; returns which value goes where. */
+function rewriteForSqlite(sql: string): { sql: string; order: number[] } {
+  const order: number[] = [];
   const rewritten = sql.replace(/\$(\d+)/g, (_, n: string) => {
-    ordered.push(params[Number(n) - 1]);
+    order.push(Number(n) - 1);
     return '?';
   });
-  return { sql: rewritten, params: ordered };
+  return { sql: rewritten, order };
+}
+
+/** True when every $n stands once, in order: the values can be bound as given. */
+function inOrder(order: readonly number[]): boolean {
+  return order.every((n, i) => n === i);
 }
 
 /**
@@ -69,7 +80,7 @@ function toSqlite(sql: string, params: readonly unknown[]): { sql: string; param
 export class Transactions implements OnApplicationShutdown {
   private readonly queue: Queued[] = [];
   private draining = false;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new Map<string, PreparedSqlite>();
   private closed = false;
   static readonly MAX_GROUP = 256;
 
@@ -148,13 +159,19 @@ export class Transactions implements OnApplicationShutdown {
       .databaseConnection;
   }
 
-  private statement(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.sqlite.prepare(sql);
-      this.statements.set(sql, statement);
+  /** Prepared once per SQL text; batched statements differ by their number of values, so the cache is bounded. */
+  private statement(sql: string): PreparedSqlite {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      if (this.statements.size >= 1000) this.statements.clear();
+      const { sql: rewritten, order } = rewriteForSqlite(sql);
+      prepared = {
+        statement: this.sqlite.prepare(rewritten),
+        order: inOrder(order) ? null : order,
+      };
+      this.statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
 
   private sqliteTx(onScrub: () => void): Tx {
@@ -162,17 +179,17 @@ export class Transactions implements OnApplicationShutdown {
       dialect: 'sqlite',
       forUpdate: '',
       query: async <T>(sql: string, params: readonly unknown[] = []) => {
-        const q = toSqlite(sql, params);
-        const statement = this.statement(q.sql);
+        const { statement, order } = this.statement(sql);
+        const values = order ? order.map((i) => params[i]) : params;
         if (!statement.reader) {
-          statement.run(...q.params);
+          statement.run(...values);
           return [];
         }
-        return statement.all(...q.params) as T[];
+        return statement.all(...values) as T[];
       },
       execute: async (sql: string, params: readonly unknown[] = []) => {
-        const q = toSqlite(sql, params);
-        return this.statement(q.sql).run(...q.params).changes;
+        const { statement, order } = this.statement(sql);
+        return statement.run(...(order ? order.map((i) => params[i]) : params)).changes;
       },
       scrubAfterCommit: onScrub,
     };

@@ -1,4 +1,5 @@
 import { Day } from '../common/day';
+import { inJson, insertRows } from '../database/sql';
 import { Tx } from '../database/transactions';
 import { Channel, UnmatchedReason } from './received-payment';
 
@@ -62,22 +63,33 @@ const UNMATCHED_COLUMNS =
 
 /** The payment journal: every payment received, kept for bookkeeping, linked to no mailbox. */
 export const PaymentRepository = {
-  async findByRef(tx: Tx, channel: Channel, externalRef: string): Promise<string | undefined> {
-    const [row] = await tx.query<{ id: string }>(
-      'SELECT id FROM payment WHERE channel = $1 AND external_ref = $2',
-      [channel, externalRef],
-    );
-    return row?.id;
+  /** Which of these references are taken, and by which payment. Keys are `channel\u0000ref`. */
+  async findByRefs(
+    tx: Tx,
+    refs: readonly { channel: Channel; externalRef: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const channel of new Set(refs.map((r) => r.channel))) {
+      const wanted = [
+        ...new Set(refs.filter((r) => r.channel === channel).map((r) => r.externalRef)),
+      ];
+      const rows = await tx.query<{ id: string; external_ref: string }>(
+        `SELECT id, external_ref FROM payment WHERE channel = $1 AND external_ref IN ${inJson(tx, 2)}`,
+        [channel, JSON.stringify(wanted)],
+      );
+      for (const row of rows) found.set(`${channel}\u0000${row.external_ref}`, row.id);
+    }
+    return found;
   },
 
-  /** Records a payment once; false when the channel's reference is already taken. */
-  async insertOnce(tx: Tx, p: NewPayment): Promise<boolean> {
-    const rows = await tx.query(
+  /** Records payments, each once; returns the ids written (a reference already taken is skipped). */
+  async insertMany(tx: Tx, payments: readonly NewPayment[]): Promise<Set<string>> {
+    const rows = await insertRows<{ id: string }>(
+      tx,
       `INSERT INTO payment (id, channel, external_ref, amount_minor, currency, booked_on, settled_on, status, reason,
-         country, payer_name, payer_iban, payer_country, remittance)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id`,
-      [
+         country, payer_name, payer_iban, payer_country, remittance)`,
+      14,
+      payments.map((p) => [
         p.id,
         p.channel,
         p.externalRef,
@@ -92,9 +104,10 @@ export const PaymentRepository = {
         p.payerIban,
         p.payerCountry,
         p.remittance,
-      ],
+      ]),
+      'ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id',
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.id));
   },
 
   async lockUnmatched(tx: Tx, id: string): Promise<UnmatchedPayment | undefined> {

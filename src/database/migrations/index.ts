@@ -1,4 +1,10 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { PartialUnmatchedIndex1764000000001 } from './1764000000001-partial-unmatched-index';
+import { PayPalOrders1764000000100 } from './1764000000100-paypal-orders';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  PartialUnmatchedIndex1764000000001,
+  PayPalOrders1764000000100,
+];
