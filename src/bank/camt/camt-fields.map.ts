@@ -5,9 +5,9 @@ import type { RecordSpec } from './record-path.trie';
  * Where every value the reader keeps stands in the XML, as paths of local names
  * relative to the element that starts its record (Stmt, Ntry, TxDtls, CdtrRefInf).
  * `Amt@Ccy` reads an attribute; a trailing `[]` keeps every occurrence; a list of
- * paths names the places one value stands in different versions (first found wins
- * only in the sense that the schema allows just one of them). Adding a field is one
- * line here and its use in camt-transaction.builder.ts.
+ * paths names the places where different versions put the same value (a document
+ * holds one of them). Adding a field is one line here and its use in
+ * camt-transaction.builder.ts.
  */
 export const STATEMENT_FIELDS = {
   id: 'Id',
@@ -46,7 +46,11 @@ export const DETAIL_FIELDS = {
   proprietaryCode: 'BkTxCd/Prtry/Cd',
   // Dbtr/Nm up to v07, Dbtr/Pty/Nm from v08 on.
   debtorName: ['RltdPties/Dbtr/Nm', 'RltdPties/Dbtr/Pty/Nm'],
-  debtorAccount: ['RltdPties/DbtrAcct/Id/IBAN', 'RltdPties/DbtrAcct/Id/Othr/Id'],
+  debtorAccount: [
+    'RltdPties/DbtrAcct/Id/IBAN',
+    'RltdPties/DbtrAcct/Id/Othr/Id',
+    'RltdPties/DbtrAcct/Id/PrtryAcct/Id',
+  ],
   ultimateDebtorName: ['RltdPties/UltmtDbtr/Nm', 'RltdPties/UltmtDbtr/Pty/Nm'],
   unstructured: 'RmtInf/Ustrd[]',
   additionalInfo: 'AddtlTxInf',

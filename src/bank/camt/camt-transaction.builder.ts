@@ -43,46 +43,53 @@ export class CamtTransactionBuilder {
   ): void {
     const entry = entryFrame.values as EntryValues;
     const details = entryFrame.children;
-    const shared = {
-      messageType: this.kind.messageType,
-      version: this.kind.version,
+    const context: EntryContext = {
+      statement: statement.values as StatementValues,
       statementIndex,
-      statementId: (statement.values as StatementValues).id,
-      accountIban: (statement.values as StatementValues).accountId,
+      entry,
       entryIndex,
-      reversal: entry.reversal === 'true' || entry.reversal === '1',
-      status: entry.status ?? this.fail('camt.missing-status', entryFrame.line, 'entry without Sts'),
+      status:
+        entry.status ?? this.fail('camt.missing-status', entryFrame.line, 'entry without Sts'),
       bookingDate: this.day(entry.bookingDate, entryFrame.line),
       valueDate: this.day(entry.valueDate, entryFrame.line),
-      entryRef: entry.entryRef,
       line: entryFrame.line,
     };
     if (details.length === 0) {
-      out.push(this.transaction(shared, entry, null, 0, this.entryAmount(entryFrame)));
+      out.push(this.transaction(context, null, 0, this.entryAmount(entryFrame)));
       return;
     }
     for (let i = 0; i < details.length; i++) {
       const amount = this.detailAmount(details[i], details.length === 1 ? entryFrame : null);
-      out.push(this.transaction(shared, entry, details[i], i, amount));
+      out.push(this.transaction(context, details[i], i, amount));
     }
   }
 
   private transaction(
-    shared: Omit<CamtTransaction, TransactionOwnFields>,
-    entry: EntryValues,
+    context: EntryContext,
     detailFrame: RecordFrame | null,
     detailIndex: number,
-    amount: { amountMinor: number; currency: string },
+    amount: Amount,
   ): CamtTransaction {
+    const { entry, statement } = context;
     const detail = detailFrame === null ? null : (detailFrame.values as DetailValues);
     const parts = detail === null ? [] : detail.unstructured;
     return {
-      ...shared,
+      messageType: this.kind.messageType,
+      version: this.kind.version,
+      statementIndex: context.statementIndex,
+      statementId: statement.id,
+      accountIban: statement.accountId,
+      entryIndex: context.entryIndex,
       detailIndex,
-      creditDebit: this.creditDebit(detail?.creditDebit ?? entry.creditDebit, shared.line),
+      creditDebit: this.creditDebit(detail?.creditDebit ?? entry.creditDebit, context.line),
+      reversal: entry.reversal === 'true' || entry.reversal === '1',
+      status: context.status,
+      bookingDate: context.bookingDate,
+      valueDate: context.valueDate,
       amountMinor: amount.amountMinor,
       currency: amount.currency,
       accountServicerRef: detail?.accountServicerRef ?? entry.accountServicerRef,
+      entryRef: entry.entryRef,
       endToEndId: detail?.endToEndId ?? null,
       debtorName: detail?.debtorName ?? null,
       debtorIban: detail?.debtorAccount ?? null,
@@ -94,11 +101,12 @@ export class CamtTransactionBuilder {
       },
       bankTransactionCode: bankTransactionCode(detail, entry),
       additionalInfo: detail?.additionalInfo ?? entry.additionalInfo,
+      line: context.line,
     };
   }
 
   /** TxDtls/Amt, else AmtDtls/TxAmt, else the entry's when it has this one detail. */
-  private detailAmount(frame: RecordFrame, soleDetailOf: RecordFrame | null) {
+  private detailAmount(frame: RecordFrame, soleDetailOf: RecordFrame | null): Amount {
     const detail = frame.values as DetailValues;
     if (detail.amount !== null) return this.amount(detail.amount, detail.currency, frame.line);
     if (detail.transactionAmount !== null) {
@@ -108,19 +116,21 @@ export class CamtTransactionBuilder {
     return this.fail('camt.missing-amount', frame.line, 'transaction detail without an amount');
   }
 
-  private entryAmount(frame: RecordFrame) {
+  private entryAmount(frame: RecordFrame): Amount {
     const entry = frame.values as EntryValues;
-    if (entry.amount === null) return this.fail('camt.missing-amount', frame.line, 'entry without Amt');
+    if (entry.amount === null)
+      return this.fail('camt.missing-amount', frame.line, 'entry without Amt');
     return this.amount(entry.amount, entry.currency, frame.line);
   }
 
-  private amount(text: string, currency: string | null, line: number) {
-    if (currency === null) return this.fail('camt.invalid-amount', line, `amount ${text} without Ccy`);
+  private amount(text: string, currency: string | null, line: number): Amount {
+    if (currency === null)
+      return this.fail('camt.invalid-amount', line, `amount ${text} without Ccy`);
     try {
       return { amountMinor: parseDecimalToMinor(text, currency), currency };
     } catch (error) {
       if (!(error instanceof AmountFormatError)) throw error;
-      return this.fail('camt.invalid-amount', line, error.message);
+      return this.fail('camt.invalid-amount', line, `invalid amount: ${error.message}`);
     }
   }
 
@@ -145,25 +155,29 @@ export class CamtTransactionBuilder {
   }
 }
 
-type TransactionOwnFields =
-  | 'detailIndex'
-  | 'creditDebit'
-  | 'amountMinor'
-  | 'currency'
-  | 'accountServicerRef'
-  | 'endToEndId'
-  | 'debtorName'
-  | 'debtorIban'
-  | 'ultimateDebtorName'
-  | 'remittance'
-  | 'bankTransactionCode'
-  | 'additionalInfo';
+/** What all transactions of one entry share, worked out once. */
+interface EntryContext {
+  statement: StatementValues;
+  statementIndex: number;
+  entry: EntryValues;
+  entryIndex: number;
+  status: string;
+  bookingDate: string | null;
+  valueDate: string | null;
+  line: number;
+}
+
+interface Amount {
+  amountMinor: number;
+  currency: string;
+}
 
 function creditorReferences(detail: RecordFrame): CreditorReference[] {
   const references: CreditorReference[] = [];
   for (const frame of detail.children) {
     const { ref, code, proprietary } = frame.values as CreditorReferenceValues;
-    if (ref !== null) references.push({ ref, type: code ?? proprietary, rfValid: checkRfReference(ref) });
+    if (ref !== null)
+      references.push({ ref, type: code ?? proprietary, rfValid: checkRfReference(ref) });
   }
   return references;
 }

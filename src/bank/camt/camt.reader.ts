@@ -20,7 +20,8 @@ export interface CamtRead extends AsyncIterable<CamtTransaction> {
  * Reads a camt.052/053/054 file from a byte stream. Each iteration step reads one
  * chunk, hands it to the XML parser and yields the transactions it completed, so a
  * slow consumer holds the reading back and memory stays flat at any file size.
- * Errors are CamtErrors that name the file and line.
+ * Errors are CamtErrors that name the file and line. The input must give bytes
+ * (no setEncoding): the reader finds the encoding itself.
  */
 export function readCamt(input: Readable, options: CamtReadOptions): CamtRead {
   let summary: CamtSummary | null = null;
@@ -54,10 +55,10 @@ async function* transactions(
   );
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     handler.write(decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    yield* handler.take();
+    for (const transaction of handler.take()) yield transaction;
   }
   handler.write(decoder.end());
   const summary = handler.close();
-  yield* handler.take();
+  for (const transaction of handler.take()) yield transaction;
   finish(summary);
 }

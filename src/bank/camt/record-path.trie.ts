@@ -1,6 +1,7 @@
 /**
  * Compiles tables of element paths into a tree of local names, so that the reader
- * does one map lookup per element and never builds or compares path strings.
+ * looks each element up among the few children of its parent's node and never
+ * builds or compares path strings.
  */
 
 /** Field name -> path (or alternative paths) relative to the record element. */
@@ -27,7 +28,10 @@ export interface AttributeCapture {
 }
 
 export class PathNode {
-  readonly children = new Map<string, PathNode>();
+  // The known children by local name: a handful each, so scanning them beats
+  // hashing the fresh name string that the parser makes for every element.
+  private readonly names: string[] = [];
+  private readonly nodes: PathNode[] = [];
   /** Level of the record this element starts, or -1. */
   opensLevel = -1;
   /** Level of the record whose `field` this element's text fills. */
@@ -36,11 +40,18 @@ export class PathNode {
   list = false;
   attributes: AttributeCapture[] | null = null;
 
+  child(localName: string): PathNode | undefined {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === localName) return this.nodes[i];
+    return undefined;
+  }
+
   childFor(localName: string): PathNode {
-    let node = this.children.get(localName);
+    let node = this.child(localName);
     if (node === undefined) {
       node = new PathNode();
-      this.children.set(localName, node);
+      this.names.push(localName);
+      this.nodes.push(node);
     }
     return node;
   }
@@ -55,27 +66,32 @@ export interface CompiledRecords {
 
 export function compileRecords(spec: RecordSpec): CompiledRecords {
   const root = new PathNode();
-  const shapes: { keys: string[]; lists: boolean[] }[] = [];
+  const shapes: RecordShape[] = [];
   addRecord(root, spec, 0, shapes);
   return {
     root,
     createValues(level) {
-      const { keys, lists } = shapes[level];
-      const values: RecordValues = {};
-      for (let i = 0; i < keys.length; i++) values[keys[i]] = lists[i] ? [] : null;
+      // Copying a template keeps one object shape per record kind.
+      const { template, listFields } = shapes[level];
+      const values = { ...template };
+      for (const field of listFields) values[field] = [];
       return values;
     },
   };
 }
 
-function addRecord(
-  parent: PathNode,
-  spec: RecordSpec,
-  level: number,
-  shapes: { keys: string[]; lists: boolean[] }[],
-): void {
+interface RecordShape {
+  /** Every field null; lists are replaced by fresh arrays on each copy. */
+  template: RecordValues;
+  listFields: string[];
+}
+
+function addRecord(parent: PathNode, spec: RecordSpec, level: number, shapes: RecordShape[]): void {
   const keys = Object.keys(spec.fields);
-  shapes[level] = { keys, lists: keys.map((key) => isListPath(spec.fields[key])) };
+  shapes[level] = {
+    template: Object.fromEntries(keys.map((key) => [key, null])),
+    listFields: keys.filter((key) => isListPath(spec.fields[key])),
+  };
   for (const at of spec.at) {
     const recordNode = walk(parent, at);
     recordNode.opensLevel = level;

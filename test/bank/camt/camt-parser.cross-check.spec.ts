@@ -1,0 +1,143 @@
+/**
+ * A second opinion: for every camt.053 of the shared corpus that the npm package
+ * camt-parser can read, the fields it maps must agree with what our reader yields.
+ * camt-parser keeps the XML as written (no trimming, DtTm whole, status only as
+ * Sts/Cd), so its values are brought to our form before comparing.
+ */
+import { parseCamt053, type Transaction as ParserEntry } from 'camt-parser';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CamtError, readCamtFile, type CamtTransaction } from '../../../src/bank/camt';
+import { parseDecimalToMinor } from '../../../src/common/money';
+
+const CORPUS = resolve(__dirname, '../../../../shared/camt-corpus');
+
+/** Files our reader refuses on purpose though camt-parser reads them (see conformance.ts). */
+const REFUSED_ON_PURPOSE: Record<string, string> = {
+  'genkgo_camt/camt053.v2.wrong.xml': 'camt.no-statements',
+  'kedder_ofxstatement-iso20022/gcamp6.xml': 'camt.invalid-amount',
+};
+
+function camt053Files(): string[] {
+  if (!existsSync(resolve(CORPUS, 'MANIFEST.tsv'))) {
+    throw new Error(
+      `the CAMT corpus is missing at ${CORPUS}: CI must provide ../shared/camt-corpus`,
+    );
+  }
+  const [header, ...rows] = readFileSync(resolve(CORPUS, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'));
+  const file = header.indexOf('file');
+  const type = header.indexOf('msg_type_version');
+  return rows.filter((row) => row[type].startsWith('camt.053.')).map((row) => row[file]);
+}
+
+async function ours(name: string): Promise<CamtTransaction[] | CamtError> {
+  const transactions: CamtTransaction[] = [];
+  try {
+    for await (const t of readCamtFile(resolve(CORPUS, name))) transactions.push(t);
+  } catch (error) {
+    if (error instanceof CamtError) return error;
+    throw error;
+  }
+  return transactions;
+}
+
+function text(value: string | undefined): string | null {
+  const trimmed = (value ?? '').trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** What our reader should say of an entry, from camt-parser's view of it. */
+function expectedEntry(entry: ParserEntry, version: string) {
+  const details = entry.details.length === 0 ? [null] : entry.details;
+  // From v03 on a detail may carry its own Amt and CdtDbtInd, which camt-parser does
+  // not show: amount and direction of details are checked on v02 only.
+  const detailsSpeakForThemselves = version >= '001.03';
+  return details.map((detail) => ({
+    status: text(entry.status) ?? undefined,
+    reversal: entry.reversalIndicator,
+    bookingDate: text(entry.bookingDate)?.slice(0, 10) ?? null,
+    valueDate: text(entry.valueDate)?.slice(0, 10) ?? null,
+    entryRef: text(entry.reference),
+    accountServicerRef:
+      text(detail?.references.accountServicerReference) ?? text(entry.accountServicerReference),
+    endToEndId: text(detail?.references.endToEndId),
+    amountMinor:
+      detailsSpeakForThemselves && detail !== null
+        ? undefined
+        : expectedAmount(entry, detail, details.length === 1),
+    creditDebit: detailsSpeakForThemselves ? undefined : entry.creditDebitIndicator,
+  }));
+}
+
+/** AmtDtls/TxAmt, else the entry's amount when the detail is its only one. */
+function expectedAmount(
+  entry: ParserEntry,
+  detail: ParserEntry['details'][number] | null,
+  sole: boolean,
+): number | undefined {
+  const txAmount = detail?.amountDetails.transactionAmount;
+  if (txAmount !== undefined && text(txAmount.value) !== null) {
+    return parseDecimalToMinor(txAmount.value, txAmount.currency);
+  }
+  return sole ? parseDecimalToMinor(entry.amount.value, entry.amount.currency) : undefined;
+}
+
+function comparable(t: CamtTransaction, expected: ReturnType<typeof expectedEntry>[number]) {
+  return {
+    status: expected.status === undefined ? undefined : t.status,
+    reversal: t.reversal,
+    bookingDate: t.bookingDate,
+    valueDate: t.valueDate,
+    entryRef: t.entryRef,
+    accountServicerRef: t.accountServicerRef,
+    endToEndId: t.endToEndId,
+    amountMinor: expected.amountMinor === undefined ? undefined : t.amountMinor,
+    creditDebit: expected.creditDebit === undefined ? undefined : t.creditDebit,
+  };
+}
+
+describe('readCamt against camt-parser 1.1.0 on the shared corpus', () => {
+  const files = camt053Files();
+  const compared: string[] = [];
+
+  it.each(files)('%s', async (name) => {
+    let parsed;
+    try {
+      parsed = await parseCamt053(readFileSync(resolve(CORPUS, name), 'utf8'));
+    } catch {
+      return; // camt-parser cannot read it (e.g. a prefixed Document): no second opinion.
+    }
+    const read = await ours(name);
+    if (read instanceof CamtError) {
+      expect(read.code).toBe(REFUSED_ON_PURPOSE[name]);
+      return;
+    }
+    compared.push(name);
+    const version = read[0]?.version ?? '';
+
+    expect(read.map((t) => t.statementIndex).filter((i, at, all) => all.indexOf(i) === at)).toEqual(
+      parsed.statements.flatMap((s, i) => (s.transactions.length > 0 ? [i] : [])),
+    );
+    for (const [s, statement] of parsed.statements.entries()) {
+      const mine = read.filter((t) => t.statementIndex === s);
+      const expected = statement.transactions.flatMap((entry, e) =>
+        expectedEntry(entry, version).map((detail) => ({ entryIndex: e, ...detail })),
+      );
+      expect(
+        mine.map((t, i) => ({ entryIndex: t.entryIndex, ...comparable(t, expected[i]) })),
+      ).toEqual(expected);
+      for (const t of mine) {
+        expect(t.statementId).toBe(text(statement.statementId));
+        if (text(statement.account.iban) !== null)
+          expect(t.accountIban).toBe(statement.account.iban);
+      }
+    }
+  });
+
+  it('compared enough files to mean something', () => {
+    expect(compared.length).toBeGreaterThanOrEqual(15);
+  });
+});
