@@ -17,7 +17,10 @@ export function inJson(tx: Pick<Tx, 'dialect'>, parameter: number): string {
     : `(SELECT json_array_elements_text($${parameter}::json))`;
 }
 
-const CHUNKS = [256, 64, 16, 4, 1];
+const CHUNKS = [16, 4, 1];
+
+/** The SQL of each (statement, chunk size), built once. */
+const statements = new Map<string, string>();
 
 /**
  * Inserts many rows with multi-row VALUES, in chunks of fixed sizes so that
@@ -35,9 +38,17 @@ export async function insertRows<T = Record<string, unknown>>(
   let at = 0;
   while (at < rows.length) {
     const size = CHUNKS.find((c) => c <= rows.length - at)!;
-    const chunk = rows.slice(at, at + size);
-    const values = chunk.map((_, row) => `(${placeholders(width, row * width + 1)})`).join(', ');
-    returned.push(...(await tx.query<T>(`${head} VALUES ${values} ${suffix}`, chunk.flat())));
+    const key = `${head}\u0000${width}\u0000${size}\u0000${suffix}`;
+    let sql = statements.get(key);
+    if (!sql) {
+      const values = Array.from(
+        { length: size },
+        (_, row) => `(${placeholders(width, row * width + 1)})`,
+      );
+      sql = `${head} VALUES ${values.join(', ')} ${suffix}`;
+      statements.set(key, sql);
+    }
+    returned.push(...(await tx.query<T>(sql, rows.slice(at, at + size).flat())));
     at += size;
   }
   return returned;

@@ -1,4 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BankInboxJob, QUIET_MS } from '../../src/bank/bank-inbox.job';
@@ -43,20 +50,31 @@ describe('the scheduled bank inbox', () => {
     expect(run!.report.credits.credited).toBe(1);
     expect(await balanceOf(a, id)).toBe(1200);
     expect(readdirSync(join(inbox, 'archive'))).toEqual(['2026-11-24.xml']);
-    expect(readdirSync(join(inbox, 'failed')).sort()).toEqual(['broken.xml', 'broken.xml.error.txt']);
-    expect(readFileSync(join(inbox, 'failed', 'broken.xml.error.txt'), 'utf8')).toMatch(/broken\.xml:\d+:/);
+    expect(readdirSync(join(inbox, 'failed')).sort()).toEqual([
+      'broken.xml',
+      'broken.xml.error.txt',
+    ]);
+    expect(readFileSync(join(inbox, 'failed', 'broken.xml.error.txt'), 'utf8')).toMatch(
+      /broken\.xml:\d+:/,
+    );
     expect(existsSync(join(inbox, 'still-writing.xml'))).toBe(true);
 
     // The same file name again later: archived beside the first, never over it.
     write('2026-11-24.xml', aCamtDocument([{ ustrd: ['again'] }]));
     await a.app.get(BankInboxJob).tick(later());
-    expect(readdirSync(join(inbox, 'archive')).sort()).toEqual(['2026-11-24.1.xml', '2026-11-24.xml']);
+    expect(readdirSync(join(inbox, 'archive')).sort()).toEqual([
+      '2026-11-24.1.xml',
+      '2026-11-24.xml',
+    ]);
   });
 
   it('runs on one instance at a time', async () => {
     const id = await registerMailbox(a);
     write('race.xml', aCamtDocument([{ ustrd: [await issueCode(a, id)] }]));
-    const runs = await Promise.all([a.app.get(BankInboxJob).tick(later()), b.app.get(BankInboxJob).tick(later())]);
+    const runs = await Promise.all([
+      a.app.get(BankInboxJob).tick(later()),
+      b.app.get(BankInboxJob).tick(later()),
+    ]);
     expect(runs.filter((r) => r === undefined)).toHaveLength(1);
     expect(runs.find((r) => r !== undefined)!.imported).toBeGreaterThanOrEqual(1);
     expect(await balanceOf(a, id)).toBe(1200);
