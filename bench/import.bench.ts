@@ -58,8 +58,12 @@ const passes = {
     const config = buildConfig(parseEnv(process.env));
     const logger = createLogger('warn');
     const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, logger, schedule: false }), { logger: false });
+    const samples = [];
+    const sampler = process.env.BENCH_MEMORY ? setInterval(() => { const m = process.memoryUsage(); samples.push([Math.round(m.rss / 1e6), Math.round(m.heapTotal / 1e6), Math.round(m.heapUsed / 1e6)]); }, 200) : null;
     const started = process.hrtime.bigint();
     const report = await app.get(BankImportService).importFiles([{ path: file, size: 0 }]);
+    if (sampler) { clearInterval(sampler); process.stderr.write(JSON.stringify(samples) + '\\n'); }
+    if (process.env.BENCH_MEMORY) { if (global.gc) global.gc(); process.stderr.write(JSON.stringify(process.memoryUsage()) + '\\n'); }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await app.close();
     return { seconds, report };
@@ -80,7 +84,7 @@ function run(child: string, mode: string, file: string, env: Record<string, stri
       : [];
   const output = execFileSync(
     process.execPath,
-    [...profile, '--max-old-space-size=4096', child, mode, file, ROOT, JSON.stringify(env)],
+    [...profile, ...(process.env.BENCH_MEMORY ? ['--expose-gc'] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), '--max-old-space-size=4096', child, mode, file, ROOT, JSON.stringify(env)],
     {
       encoding: 'utf8',
       maxBuffer: 16 * 1024 * 1024,

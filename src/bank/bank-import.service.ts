@@ -4,8 +4,7 @@ import { Clock } from '../common/clock';
 import { KeyedHash } from '../common/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
-import { INTAKE_BATCH, PaymentIntake } from '../payments/payment-intake';
-import { ReceivedPayment } from '../payments/received-payment';
+import { PaymentIntake } from '../payments/payment-intake';
 import { toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
@@ -64,24 +63,17 @@ export class BankImportService {
       const progress = () =>
         onProgress?.({ file: source.name, bytes, size: source.size, transactions });
       try {
-        let batch: ReceivedPayment[] = [];
-        const flush = async () => {
-          for (const outcome of await this.intake.takeMany(tx, batch, settleOn))
-            report.credits[outcome.status]++;
-          batch = [];
-        };
         for await (const transaction of read) {
           const entry = toBankEntry(transaction, digest);
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;
           } else {
-            batch.push(entry.payment);
-            if (batch.length === INTAKE_BATCH) await flush();
+            const outcome = await this.intake.take(tx, entry.payment, settleOn);
+            report.credits[outcome.status]++;
           }
           if (++transactions % 1000 === 0) progress();
         }
-        await flush();
       } catch (error) {
         if (error instanceof CamtError)
           throw new StatementRejected(error.message, [{ path: error.file, message: error.code }]);

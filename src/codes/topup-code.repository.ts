@@ -1,5 +1,5 @@
 import { Day } from '../common/day';
-import { inJson } from '../database/sql';
+import { placeholders } from '../database/sql';
 import { Tx } from '../database/transactions';
 
 export interface LiveCode {
@@ -35,8 +35,8 @@ export const TopupCodeRepository = {
   async findLive(tx: Tx, codeHashes: readonly string[], today: Day): Promise<string[]> {
     if (codeHashes.length === 0) return [];
     const rows = await tx.query<{ code_hash: string }>(
-      `SELECT code_hash FROM topup_code WHERE expires_on >= $1 AND code_hash IN ${inJson(tx, 2)}`,
-      [today, JSON.stringify(codeHashes)],
+      `SELECT code_hash FROM topup_code WHERE expires_on >= $1 AND code_hash IN (${placeholders(codeHashes.length, 2)})`,
+      [today, ...codeHashes],
     );
     return rows.map((r) => r.code_hash);
   },
@@ -54,21 +54,6 @@ export const TopupCodeRepository = {
     return row
       ? { codeHash: row.code_hash, mailbox: row.mailbox, country: row.country }
       : undefined;
-  },
-
-  /** {@link take} for many codes at once; returns the codes this transaction got. */
-  async takeMany(tx: Tx, codeHashes: readonly string[], today: Day): Promise<LiveCode[]> {
-    if (codeHashes.length === 0) return [];
-    const rows = await tx.query<{ code_hash: string; mailbox: string; country: string | null }>(
-      `DELETE FROM topup_code WHERE expires_on >= $1 AND code_hash IN ${inJson(tx, 2)}
-       RETURNING code_hash, mailbox, country`,
-      [today, JSON.stringify(codeHashes)],
-    );
-    return rows.map((row) => ({
-      codeHash: row.code_hash,
-      mailbox: row.mailbox,
-      country: row.country,
-    }));
   },
 
   async purgeExpired(tx: Tx, today: Day): Promise<number> {

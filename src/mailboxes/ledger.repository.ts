@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
-import { insertRows } from '../database/sql';
 import { Tx } from '../database/transactions';
 import { Channel } from '../payments/received-payment';
 
@@ -20,30 +19,28 @@ export interface LedgerRow {
  * from it; rows carry a day and a random id, never a time or a sequence.
  */
 export const LedgerRepository = {
-  async appendMany(
+  async append(
     tx: Tx,
-    entries: readonly {
+    entry: {
       mailbox: string;
       kind: LedgerKind;
       channel: Channel | 'fee' | 'opening';
       amountMinor: number;
       currency: string;
       bookedOn: Day;
-    }[],
+    },
   ): Promise<void> {
-    await insertRows(
-      tx,
-      'INSERT INTO ledger_entry (id, mailbox, kind, channel, amount_minor, currency, booked_on)',
-      7,
-      entries.map((e) => [
+    await tx.execute(
+      'INSERT INTO ledger_entry (id, mailbox, kind, channel, amount_minor, currency, booked_on) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
         randomUUID(),
-        e.mailbox,
-        e.kind,
-        e.channel,
-        e.amountMinor,
-        e.currency,
-        e.bookedOn,
-      ]),
+        entry.mailbox,
+        entry.kind,
+        entry.channel,
+        entry.amountMinor,
+        entry.currency,
+        entry.bookedOn,
+      ],
     );
   },
 

@@ -1,5 +1,4 @@
 import { Day } from '../common/day';
-import { inJson, insertRows } from '../database/sql';
 import { Tx } from '../database/transactions';
 import { Channel, UnmatchedReason } from './received-payment';
 
@@ -63,33 +62,22 @@ const UNMATCHED_COLUMNS =
 
 /** The payment journal: every payment received, kept for bookkeeping, linked to no mailbox. */
 export const PaymentRepository = {
-  /** Which of these references are taken, and by which payment. Keys are `channel\u0000ref`. */
-  async findByRefs(
-    tx: Tx,
-    refs: readonly { channel: Channel; externalRef: string }[],
-  ): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (const channel of new Set(refs.map((r) => r.channel))) {
-      const wanted = [
-        ...new Set(refs.filter((r) => r.channel === channel).map((r) => r.externalRef)),
-      ];
-      const rows = await tx.query<{ id: string; external_ref: string }>(
-        `SELECT id, external_ref FROM payment WHERE channel = $1 AND external_ref IN ${inJson(tx, 2)}`,
-        [channel, JSON.stringify(wanted)],
-      );
-      for (const row of rows) found.set(`${channel}\u0000${row.external_ref}`, row.id);
-    }
-    return found;
+  async findByRef(tx: Tx, channel: Channel, externalRef: string): Promise<string | undefined> {
+    const [row] = await tx.query<{ id: string }>(
+      'SELECT id FROM payment WHERE channel = $1 AND external_ref = $2',
+      [channel, externalRef],
+    );
+    return row?.id;
   },
 
-  /** Records payments, each once; returns the ids written (a reference already taken is skipped). */
-  async insertMany(tx: Tx, payments: readonly NewPayment[]): Promise<Set<string>> {
-    const rows = await insertRows<{ id: string }>(
-      tx,
+  /** Records a payment once; false when the channel's reference is already taken. */
+  async insertOnce(tx: Tx, p: NewPayment): Promise<boolean> {
+    const rows = await tx.query(
       `INSERT INTO payment (id, channel, external_ref, amount_minor, currency, booked_on, settled_on, status, reason,
-         country, payer_name, payer_iban, payer_country, remittance)`,
-      14,
-      payments.map((p) => [
+         country, payer_name, payer_iban, payer_country, remittance)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id`,
+      [
         p.id,
         p.channel,
         p.externalRef,
@@ -104,10 +92,9 @@ export const PaymentRepository = {
         p.payerIban,
         p.payerCountry,
         p.remittance,
-      ]),
-      'ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id',
+      ],
     );
-    return new Set(rows.map((r) => r.id));
+    return rows.length === 1;
   },
 
   async lockUnmatched(tx: Tx, id: string): Promise<UnmatchedPayment | undefined> {
