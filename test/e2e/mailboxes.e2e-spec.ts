@@ -1,4 +1,5 @@
 import { KeyedHash } from '../../src/common/keyed-hash';
+import { MaintenanceJob } from '../../src/codes/maintenance.job';
 import { parseCode } from '../../src/codes/code-format';
 import { aMailboxId, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -168,5 +169,37 @@ describe('mailboxes and top-up codes', () => {
     expect(second.body.nextCursor).toBeNull();
     const view = await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
     expect(view.body.balance.amountMinor).toBe(600);
+  });
+
+  it('purges expired codes and old idempotency records on the daily run, and nothing younger', async () => {
+    const id = await registerMailbox(t);
+    const expiring = await issueCode(t, id);
+    await t.http
+      .post('/v1/cash-payments')
+      .set(t.auth('staff'))
+      .set('idempotency-key', 'purge-check-1')
+      .send({
+        code: await issueCode(t, id),
+        amountMinor: 100,
+        currency: 'EUR',
+        receivedOn: '2026-11-20',
+      });
+    const hash = t.app.get(KeyedHash).code(expiring.replaceAll('-', ''));
+    expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(1);
+
+    const first = await t.app.get(MaintenanceJob).purge();
+    expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(1);
+    expect(first.idempotentRequests).toBe(0);
+
+    t.clock.advance(t.config.codeTtlDays + 1);
+    try {
+      const later = await t.app.get(MaintenanceJob).purge();
+      expect(later.codes).toBeGreaterThanOrEqual(1);
+      expect(later.idempotentRequests).toBeGreaterThanOrEqual(1);
+      expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(0);
+      expect(await count(t, 'idempotent_request')).toBe(0);
+    } finally {
+      t.clock.advance(-(t.config.codeTtlDays + 1));
+    }
   });
 });
