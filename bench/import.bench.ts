@@ -84,7 +84,17 @@ function run(child: string, mode: string, file: string, env: Record<string, stri
       : [];
   const output = execFileSync(
     process.execPath,
-    [...profile, ...(process.env.BENCH_MEMORY ? ['--expose-gc'] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), '--max-old-space-size=4096', child, mode, file, ROOT, JSON.stringify(env)],
+    [
+      ...profile,
+      ...(process.env.BENCH_MEMORY ? ['--expose-gc'] : []),
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
+      '--max-old-space-size=4096',
+      child,
+      mode,
+      file,
+      ROOT,
+      JSON.stringify(env),
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 16 * 1024 * 1024,
