@@ -39,3 +39,17 @@ export const Cursor = {
     return bookedOn && id && isDay(bookedOn) ? { bookedOn, id } : undefined;
   },
 };
+
+/**
+ * One page of a keyset listing: the caller fetched `limit + 1` rows, so the
+ * extra row says whether a next page exists; the cursor points after the last
+ * row shown.
+ */
+export function pageOf<T extends { id: string; bookedOn: string }>(rows: T[], limit: number) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    page,
+    nextCursor: rows.length > limit && last ? Cursor.encode(last.bookedOn, last.id) : null,
+  };
+}

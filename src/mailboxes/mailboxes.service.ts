@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { addDays, addMonths } from '../common/day';
 import { NotFound } from '../common/domain-error';
 import { KeyedHash } from '../common/keyed-hash';
-import { Cursor } from '../common/schemas';
+import { Cursor, pageOf } from '../common/schemas';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
@@ -47,8 +47,7 @@ export class MailboxesService {
     return this.transactions.run(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
       const rows = await LedgerRepository.page(tx, pseudonym, limit + 1, Cursor.decode(cursor));
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { page, nextCursor } = pageOf(rows, limit);
       return {
         entries: page.map((r) => ({
           kind: r.kind,
@@ -57,7 +56,7 @@ export class MailboxesService {
           currency: r.currency,
           date: r.bookedOn,
         })),
-        nextCursor: rows.length > limit && last ? Cursor.encode(last.bookedOn, last.id) : null,
+        nextCursor,
       };
     });
   }

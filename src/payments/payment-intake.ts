@@ -42,55 +42,52 @@ export class PaymentIntake {
     const refused = match.ok ? this.refusal(payment) : match.reason;
     const claimed =
       match.ok && !refused ? await TopupCodeRepository.take(tx, match.codeHash, today) : undefined;
-    const id = randomUUID();
-    const payerCountry = countryOfIban(payment.payer?.iban);
+    const journal = {
+      id: randomUUID(),
+      channel: payment.channel,
+      externalRef: payment.externalRef,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      bookedOn: payment.bookedOn,
+      payerCountry: countryOfIban(payment.payer?.iban),
+    };
 
     if (claimed && match.ok) {
+      // Credited: the payer's details and the code's spelling are not kept.
       const inserted = await PaymentRepository.insertOnce(tx, {
-        id,
-        channel: payment.channel,
-        externalRef: payment.externalRef,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        bookedOn: payment.bookedOn,
+        ...journal,
         settledOn: settleOn,
         status: 'credited',
         reason: null,
         country: claimed.country,
         payerName: null,
         payerIban: null,
-        payerCountry,
         remittance: nonEmpty(withoutCode([displayText(payment)], match.sighting.canonical)[0]),
       });
       // The code was ours, so nobody else can have recorded this payment: if
       // someone did, roll everything back rather than credit beside it.
       if (!inserted) throw new RetryTransaction();
       await this.credit(tx, claimed.mailbox, payment.channel, payment.amountMinor, settleOn);
-      return { paymentId: id, status: 'credited' };
+      return { paymentId: journal.id, status: 'credited' };
     }
 
     const reason: UnmatchedReason = refused ?? (match.ok ? 'unknown-code' : match.reason);
+    // Unmatched: staff need the payer's details to find the code or refund.
     const inserted = await PaymentRepository.insertOnce(tx, {
-      id,
-      channel: payment.channel,
-      externalRef: payment.externalRef,
-      amountMinor: payment.amountMinor,
-      currency: payment.currency,
-      bookedOn: payment.bookedOn,
+      ...journal,
       settledOn: null,
       status: 'unmatched',
       reason,
       country: null,
       payerName: payment.payer?.name?.trim() || null,
       payerIban: payment.payer?.iban?.trim() || null,
-      payerCountry,
       remittance: nonEmpty(displayText(payment)),
     });
     if (!inserted) {
       const first = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
-      return { paymentId: first ?? id, status: 'duplicate' };
+      return { paymentId: first ?? journal.id, status: 'duplicate' };
     }
-    return { paymentId: id, status: 'unmatched', reason };
+    return { paymentId: journal.id, status: 'unmatched', reason };
   }
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError, NotFound } from '../common/domain-error';
 import { Idempotency, StoredResponse } from '../common/idempotency';
-import { Cursor } from '../common/schemas';
+import { Cursor, pageOf } from '../common/schemas';
 import { parseCode } from '../codes/code-format';
 import { CheckSymbolMismatch } from '../cash/cash.errors';
 import { Transactions } from '../database/transactions';
@@ -41,8 +41,7 @@ export class UnmatchedService {
   list(limit: number, cursor?: string): Promise<UnmatchedList> {
     return this.transactions.run(async (tx) => {
       const rows = await PaymentRepository.listUnmatched(tx, limit + 1, Cursor.decode(cursor));
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { page, nextCursor } = pageOf(rows, limit);
       return {
         items: page.map((p) => ({
           paymentId: p.id,
@@ -55,7 +54,7 @@ export class UnmatchedService {
           ...(p.remittance ? { remittance: p.remittance } : {}),
           reason: p.reason,
         })),
-        nextCursor: rows.length > limit && last ? Cursor.encode(last.bookedOn, last.id) : null,
+        nextCursor,
       };
     });
   }
