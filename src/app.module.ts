@@ -25,6 +25,7 @@ import { MailboxesService } from './mailboxes/mailboxes.service';
 import { PaymentIntake } from './payments/payment-intake';
 import { UnmatchedController } from './payments/unmatched.controller';
 import { UnmatchedService } from './payments/unmatched.service';
+import { PayPalModule } from './paypal/paypal.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -41,7 +42,11 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule, ...(options.schedule === false ? [] : [ScheduleModule.forRoot()])],
+      imports: [
+        DatabaseModule,
+        PayPalModule,
+        ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
+      ],
       controllers: [
         MailboxesController,
         CashController,
@@ -70,7 +75,7 @@ export class AppModule {
         MaintenanceJob,
         ...(options.overrides ?? []),
       ],
-      exports: [AppConfig, LOGGER, Clock, KeyedHash],
+      exports: [AppConfig, LOGGER, Clock, KeyedHash, Idempotency, PaymentIntake],
     };
   }
 }

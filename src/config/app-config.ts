@@ -5,6 +5,23 @@ export type DatabaseConfig =
   | { readonly type: 'sqlite'; readonly path: string }
   | { readonly type: 'postgres'; readonly url: string };
 
+/** PayPal, when PAYPAL_CLIENT_ID is set (see payPalConfig below). */
+export interface PayPalConfig {
+  /** REST API origin, e.g. https://api-m.sandbox.paypal.com (no path: the SDK ignores it). */
+  readonly apiBase: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly webhookId: string;
+  /** The only places a webhook's signing certificate is fetched from. */
+  readonly certUrlPrefixes: readonly string[];
+  readonly minMinor: number;
+  readonly maxMinor: number;
+  /** Life of an order's internal code and pending link. */
+  readonly orderTtlDays: number;
+  readonly returnUrl: string | undefined;
+  readonly cancelUrl: string | undefined;
+}
+
 /**
  * The typed, validated configuration. It is built once at start from the
  * environment (the only place that reads process.env) and injected everywhere else.
@@ -30,6 +47,7 @@ export class AppConfig {
   readonly bankUploadLimitBytes: number;
   readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
+  readonly paypal: PayPalConfig | undefined;
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -54,6 +72,7 @@ export class AppConfig {
     this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
+    this.paypal = payPalConfig(env);
   }
 
   /** The secret must never appear in logs or error output, not even by accident. */
@@ -66,6 +85,7 @@ export class AppConfig {
         this.database.type === 'postgres'
           ? { ...this.database, url: withoutPassword(this.database.url) }
           : this.database,
+      paypal: this.paypal && { ...this.paypal, clientSecret: '[redacted]' },
     };
   }
 
@@ -85,6 +105,88 @@ function withoutPassword(url: string): string {
   } catch {
     return '[redacted]';
   }
+}
+
+const PAYPAL_ORIGINS = {
+  sandbox: {
+    api: 'https://api-m.sandbox.paypal.com',
+    certs: ['https://api.sandbox.paypal.com', 'https://api-m.sandbox.paypal.com'],
+  },
+  live: {
+    api: 'https://api-m.paypal.com',
+    certs: ['https://api.paypal.com', 'https://api-m.paypal.com'],
+  },
+} as const;
+const CERT_PATH = '/v1/notifications/certs/';
+
+/**
+ * PayPal is optional: without PAYPAL_CLIENT_ID it is off. When it is on, the
+ * secret and the webhook id must be there too (a webhook cannot be verified
+ * without its id), and production must name its environment: a silent default
+ * to the sandbox would take orders that never pay.
+ */
+function payPalConfig(env: Env): PayPalConfig | undefined {
+  if (!env.PAYPAL_CLIENT_ID) {
+    if (env.PAYPAL_CLIENT_SECRET || env.PAYPAL_WEBHOOK_ID)
+      throw new ConfigError('PAYPAL_CLIENT_ID is missing while other PAYPAL_ variables are set');
+    return undefined;
+  }
+  for (const name of ['PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'] as const) {
+    if (!env[name]) throw new ConfigError(`${name} is missing: PayPal needs it`);
+  }
+  if (env.NODE_ENV === 'production' && !env.PAYPAL_API_BASE)
+    throw new ConfigError('PAYPAL_API_BASE is missing: set live, sandbox or a base URL');
+  const base = env.PAYPAL_API_BASE ?? 'sandbox';
+  const known = base === 'sandbox' || base === 'live' ? PAYPAL_ORIGINS[base] : undefined;
+  const apiBase = known?.api ?? base.replace(/\/$/, '');
+  const certUrlPrefixes = env.PAYPAL_CERT_URL_PREFIX
+    ? env.PAYPAL_CERT_URL_PREFIX.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : (known?.certs ?? [apiBase]).map((origin) => origin + CERT_PATH);
+  for (const prefix of certUrlPrefixes) {
+    if (!isTrustworthyPrefix(prefix))
+      throw new ConfigError(
+        'PAYPAL_CERT_URL_PREFIX: each prefix is an https URL ending in / (http only on loopback)',
+      );
+  }
+  const maxMinor = env.PAYPAL_MAX_MINOR ?? env.PAYMENT_LIMIT_MINOR;
+  const minMinor = env.PAYPAL_MIN_MINOR ?? Math.min(100, maxMinor);
+  // Above PAYMENT_LIMIT_MINOR the intake would record the payment unmatched: money taken, nothing credited.
+  if (maxMinor > env.PAYMENT_LIMIT_MINOR)
+    throw new ConfigError('PAYPAL_MAX_MINOR must not exceed PAYMENT_LIMIT_MINOR');
+  if (minMinor > maxMinor)
+    throw new ConfigError('PAYPAL_MIN_MINOR must not exceed PAYPAL_MAX_MINOR');
+  return {
+    apiBase,
+    clientId: env.PAYPAL_CLIENT_ID,
+    clientSecret: env.PAYPAL_CLIENT_SECRET!,
+    webhookId: env.PAYPAL_WEBHOOK_ID!,
+    certUrlPrefixes,
+    minMinor,
+    maxMinor,
+    orderTtlDays: env.PAYPAL_ORDER_TTL_DAYS ?? 3,
+    returnUrl: env.PAYPAL_RETURN_URL,
+    cancelUrl: env.PAYPAL_CANCEL_URL,
+  };
+}
+
+/** A prefix must pin scheme, host and a path ending in '/': "https://api.paypal.com" alone would also match "https://api.paypal.com.evil.example/". */
+function isTrustworthyPrefix(prefix: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(prefix);
+  } catch {
+    return false;
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  return (
+    (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) &&
+    url.href === prefix &&
+    prefix.endsWith('/') &&
+    !url.username &&
+    !url.search
+  );
 }
 
 export class ConfigError extends Error {

@@ -89,6 +89,24 @@ export const envSchema = z.object({
   CREDITOR_NAME: z.string().min(1).default('Example Mail GmbH'),
   CREDITOR_IBAN: z.string().min(15).default('DE02120300000000202051'),
   CREDITOR_BIC: z.string().min(8).default('BYLADEM1001'),
+  // PayPal: optional; without PAYPAL_CLIENT_ID its routes answer 503. Defaults are
+  // applied in app-config.ts, so that an unconfigured environment stays as it was.
+  PAYPAL_API_BASE: z
+    .string()
+    .regex(
+      /^(sandbox|live|https?:\/\/[^/?#]+)$/,
+      'must be sandbox, live or a base URL without a path',
+    )
+    .optional(),
+  PAYPAL_CLIENT_ID: z.string().min(1).optional(),
+  PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
+  PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
+  PAYPAL_CERT_URL_PREFIX: z.string().optional(),
+  PAYPAL_MIN_MINOR: z.coerce.number().int().min(1).optional(),
+  PAYPAL_MAX_MINOR: z.coerce.number().int().min(1).optional(),
+  PAYPAL_ORDER_TTL_DAYS: z.coerce.number().int().min(1).optional(),
+  PAYPAL_RETURN_URL: z.url().optional(),
+  PAYPAL_CANCEL_URL: z.url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -16,6 +16,9 @@ const ROUTES: { method: 'get' | 'put' | 'post' | 'delete'; path: string; role: R
     path: '/v1/unmatched-payments/6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55/resolution',
     role: 'staff',
   },
+  { method: 'post', path: '/v1/mailboxes/m1/paypal-orders', role: 'webmail' },
+  { method: 'post', path: '/v1/paypal-orders/5O190127TN364715T/capture', role: 'webmail' },
+  { method: 'post', path: '/v1/paypal/webhooks', role: null },
   { method: 'get', path: '/health', role: null },
 ];
 
@@ -65,6 +68,19 @@ describe('authentication and roles', () => {
 
   it('serves /health without a key', async () => {
     expect((await call(ROUTES.find((r) => r.path === '/health')!)).status).toBe(200);
+  });
+
+  it('lets PayPal post webhooks without a key: their signature is checked instead', async () => {
+    const route = ROUTES.find((r) => r.path === '/v1/paypal/webhooks')!;
+    for (const header of [
+      undefined,
+      `Bearer ${t.keys.admin}`,
+      'Bearer not-a-key-000000000000000000',
+    ]) {
+      const res = await call(route, header);
+      expect([401, 403], String(header)).not.toContain(res.status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
   });
 
   it('does not accept a key that differs only in its last character', async () => {

@@ -1,0 +1,102 @@
+import { Day } from '../common/day';
+import { Tx } from '../database/transactions';
+
+export interface PendingOrder {
+  orderHash: string;
+  codeHash: string;
+  amountMinor: number;
+  currency: string;
+  state: 'created' | 'pending';
+  captureAttempt: number;
+  expiresOn: Day;
+}
+
+interface Row {
+  order_hash: string;
+  code_hash: string;
+  amount_minor: number | string;
+  currency: string;
+  state: 'created' | 'pending';
+  capture_attempt: number | string;
+  expires_on: Day;
+}
+
+const COLUMNS = 'order_hash, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
+
+const toOrder = (r: Row): PendingOrder => ({
+  orderHash: r.order_hash,
+  codeHash: r.code_hash,
+  amountMinor: Number(r.amount_minor),
+  currency: r.currency,
+  state: r.state,
+  captureAttempt: Number(r.capture_attempt),
+  expiresOn: r.expires_on,
+});
+
+/**
+ * Pending PayPal orders: order (keyed hash) -> internal code (keyed hash). A
+ * row lives from order creation until its capture is credited, denied, or it
+ * expires; nothing in it names a mailbox.
+ */
+export const PayPalOrderRepository = {
+  async insert(tx: Tx, order: Omit<PendingOrder, 'state' | 'captureAttempt'>): Promise<void> {
+    await tx.execute(
+      `INSERT INTO paypal_order (${COLUMNS}) VALUES ($1, $2, $3, $4, 'created', 0, $5)`,
+      [order.orderHash, order.codeHash, order.amountMinor, order.currency, order.expiresOn],
+    );
+  },
+
+  /** An order that may still be captured today (a look, not a claim). */
+  async findOpen(tx: Tx, orderHash: string, today: Day): Promise<PendingOrder | undefined> {
+    const [row] = await tx.query<Row>(
+      `SELECT ${COLUMNS} FROM paypal_order WHERE order_hash = $1 AND expires_on >= $2`,
+      [orderHash, today],
+    );
+    return row && toOrder(row);
+  },
+
+  /**
+   * Reads the order and, on PostgreSQL, locks it: of a capture and a webhook
+   * settling one order at once, the second waits and then finds it gone.
+   */
+  async lock(tx: Tx, orderHash: string): Promise<PendingOrder | undefined> {
+    const [row] = await tx.query<Row>(
+      `SELECT ${COLUMNS} FROM paypal_order WHERE order_hash = $1${tx.forUpdate}`,
+      [orderHash],
+    );
+    return row && toOrder(row);
+  },
+
+  async markPending(tx: Tx, orderHash: string): Promise<void> {
+    await tx.execute(`UPDATE paypal_order SET state = 'pending' WHERE order_hash = $1`, [
+      orderHash,
+    ]);
+  },
+
+  async nextCaptureAttempt(tx: Tx, orderHash: string): Promise<void> {
+    await tx.execute(
+      `UPDATE paypal_order SET capture_attempt = capture_attempt + 1 WHERE order_hash = $1 AND state = 'created'`,
+      [orderHash],
+    );
+  },
+
+  async delete(tx: Tx, orderHash: string): Promise<boolean> {
+    return (await tx.execute('DELETE FROM paypal_order WHERE order_hash = $1', [orderHash])) === 1;
+  },
+
+  async purgeExpired(tx: Tx, today: Day): Promise<number> {
+    return tx.execute('DELETE FROM paypal_order WHERE expires_on < $1', [today]);
+  },
+
+  /** What the journal says of a PayPal capture, if it holds it: a read, never a write. */
+  async journalEntry(
+    tx: Tx,
+    externalRef: string,
+  ): Promise<{ status: string; reason: string | null } | undefined> {
+    const [row] = await tx.query<{ status: string; reason: string | null }>(
+      `SELECT status, reason FROM payment WHERE channel = 'paypal' AND external_ref = $1`,
+      [externalRef],
+    );
+    return row;
+  },
+};

@@ -1,0 +1,251 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Clock } from '../common/clock';
+import { addDays, Day } from '../common/day';
+import { Idempotency, StoredResponse } from '../common/idempotency';
+import { KeyedHash } from '../common/keyed-hash';
+import { LOGGER } from '../common/logger';
+import { generateCode } from '../codes/code-format';
+import { TopupCodeRepository } from '../codes/topup-code.repository';
+import { TooManyOpenCodes } from '../codes/topup-codes.service';
+import { AppConfig, PayPalConfig } from '../config/app-config';
+import { Transactions, Tx } from '../database/transactions';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
+import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import { PAYPAL_GATEWAY, PayPalCapture, PayPalGateway, PayPalUnreachable } from './paypal.gateway';
+import {
+  PayPalAmountOutOfRange,
+  PayPalCaptureDeclined,
+  PayPalCurrencyNotAccepted,
+  PayPalNotConfigured,
+  PayPalOrderNotApproved,
+  PayPalOrderNotFound,
+  PayPalUnavailable,
+} from './paypal.errors';
+import { PayPalOrderKeys } from './paypal-order.keys';
+import { PayPalOrderRepository } from './paypal-order.repository';
+import { PayPalSettlement } from './paypal-settlement';
+import { CaptureAnswer, NewPayPalOrderBody, PayPalOrderView } from './paypal.schemas';
+
+class KeyNotAnsweredYet extends Error {}
+
+/**
+ * PayPal top-ups for the webmail backend: an order whose only reference is a
+ * fresh internal code, then its capture, credited through the one intake.
+ * Every call to PayPal happens before the transaction that records what it
+ * answered, never inside one.
+ */
+@Injectable()
+export class PayPalOrdersService {
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(Idempotency) private readonly idempotency: Idempotency,
+    @Inject(PayPalSettlement) private readonly settlement: PayPalSettlement,
+    @Inject(PayPalOrderKeys) private readonly keys: PayPalOrderKeys,
+    @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(PAYPAL_GATEWAY) private readonly gateway: PayPalGateway | null,
+  ) {}
+
+  /**
+   * Issues an internal code for the mailbox and creates a PayPal order that
+   * carries only that code. The code counts as one of the mailbox's open codes
+   * (it is one: a pending link to the mailbox) until it is credited or expires.
+   */
+  async create(mailboxId: string, body: NewPayPalOrderBody): Promise<PayPalOrderView> {
+    const { gateway, paypal } = this.configured();
+    if (body.currency !== this.config.currency) {
+      throw new PayPalCurrencyNotAccepted(
+        `Balances are kept in ${this.config.currency}; a PayPal top-up must be in it too.`,
+        [{ path: 'currency', message: `must be ${this.config.currency}` }],
+      );
+    }
+    if (body.amountMinor < paypal.minMinor || body.amountMinor > paypal.maxMinor) {
+      throw new PayPalAmountOutOfRange(
+        `One PayPal payment is between ${paypal.minMinor} and ${paypal.maxMinor} minor units.`,
+        [{ path: 'amountMinor', message: `${paypal.minMinor} to ${paypal.maxMinor}` }],
+      );
+    }
+    const pseudonym = this.hash.mailbox(mailboxId);
+    const today = this.clock.today();
+    // Looked at first, so that an unknown or full mailbox costs PayPal no order.
+    await this.transactions.run((tx) => this.requireRoom(tx, pseudonym, today));
+
+    const code = generateCode();
+    const created = await this.callPayPal(() =>
+      gateway.createOrder({
+        amountMinor: body.amountMinor,
+        currency: body.currency,
+        reference: code,
+        returnUrl: paypal.returnUrl,
+        cancelUrl: paypal.cancelUrl,
+      }),
+    );
+    const expiresOn = addDays(today, paypal.orderTtlDays);
+    const codeHash = this.hash.code(code);
+    await this.transactions.run(async (tx) => {
+      // Again, under the lock: another request may have taken the last slot meanwhile.
+      // Should it have, the PayPal order is left unrecorded and can never be captured here.
+      await this.requireRoom(tx, pseudonym, today);
+      await TopupCodeRepository.insert(tx, {
+        codeHash,
+        mailbox: pseudonym,
+        country: body.country ?? null,
+        expiresOn,
+      });
+      await PayPalOrderRepository.insert(tx, {
+        orderHash: this.keys.order(created.orderId),
+        codeHash,
+        amountMinor: body.amountMinor,
+        currency: body.currency,
+        expiresOn,
+      });
+    });
+    return { orderId: created.orderId, approveUrl: created.approveUrl };
+  }
+
+  /**
+   * Captures an approved order and credits it. A capture asked for again (a
+   * retry, or after the webhook already credited it) answers from the journal
+   * and moves nothing; the same Idempotency-Key replays the first answer.
+   */
+  async capture(orderId: string, idempotencyKey?: string): Promise<StoredResponse<CaptureAnswer>> {
+    const { gateway } = this.configured();
+    const request = { scope: 'paypal-capture', body: { orderId } };
+    // A key already answered (or used for another order) must not reach PayPal at all.
+    const answered = await this.answeredBefore(idempotencyKey, request);
+    if (answered) return answered;
+    const orderHash = this.keys.order(orderId);
+    const pending = await this.transactions.run((tx) =>
+      PayPalOrderRepository.findOpen(tx, orderHash, this.clock.today()),
+    );
+    if (!pending) return this.captureSettledBefore(orderId, idempotencyKey);
+    if (pending.state === 'pending') {
+      return this.idempotency.run(idempotencyKey, request, 202, async () => ({
+        status: 'pending',
+      }));
+    }
+    const requestId = this.keys.captureRequestId(orderId, pending.captureAttempt);
+    const result = await this.callPayPal(() => gateway.captureOrder(orderId, requestId));
+    let capture: PayPalCapture | undefined;
+    switch (result.kind) {
+      case 'not-found':
+        throw new PayPalOrderNotFound('PayPal does not know this order.');
+      case 'not-approved':
+        // Nothing was captured; the capture after the buyer's approval is a new request.
+        await this.nextAttempt(orderHash);
+        throw new PayPalOrderNotApproved(
+          'The buyer must approve the order at PayPal first; nothing was captured.',
+        );
+      case 'declined':
+        return this.declined(orderHash);
+      case 'already-captured':
+        capture = (await this.callPayPal(() => gateway.getOrder(orderId)))?.capture;
+        if (!capture)
+          throw new PayPalUnavailable('PayPal calls the order captured but shows none.');
+        break;
+      case 'captured':
+        capture = result.capture;
+    }
+    if (capture.status === 'COMPLETED') {
+      const completed = capture;
+      return this.idempotency.run(idempotencyKey, request, 200, (tx) =>
+        this.settlement.settleCompleted(tx, completed),
+      );
+    }
+    if (capture.status === 'PENDING') {
+      // PayPal holds the money (e.g. a review); the completion webhook credits it.
+      return this.idempotency.run(idempotencyKey, request, 202, async (tx) => {
+        await PayPalOrderRepository.markPending(tx, orderHash);
+        return { status: 'pending' as const };
+      });
+    }
+    return this.declined(orderHash);
+  }
+
+  /** No open order by this id: either settled before (answer as then) or not ours. */
+  private async captureSettledBefore(
+    orderId: string,
+    idempotencyKey: string | undefined,
+  ): Promise<StoredResponse<CaptureAnswer>> {
+    const { gateway } = this.configured();
+    const order = await this.callPayPal(() => gateway.getOrder(orderId));
+    const capture = order?.capture;
+    const notFound = () =>
+      new PayPalOrderNotFound('No open or credited PayPal order of this service has this id.');
+    if (!capture) throw notFound();
+    return this.idempotency.run(
+      idempotencyKey,
+      { scope: 'paypal-capture', body: { orderId } },
+      200,
+      async (tx) => {
+        const earlier = await this.settlement.answerFor(tx, capture.captureId);
+        if (!earlier) throw notFound();
+        return earlier;
+      },
+    );
+  }
+
+  /**
+   * The stored answer for an Idempotency-Key, if there is one; 422 if the key
+   * was used for another request. Asked through Idempotency.run itself, with a
+   * unit that rolls back when the key is new, so the rules stay in one place.
+   */
+  private async answeredBefore(
+    key: string | undefined,
+    request: { scope: string; body: unknown },
+  ): Promise<StoredResponse<CaptureAnswer> | undefined> {
+    if (key === undefined) return undefined;
+    try {
+      return await this.idempotency.run<CaptureAnswer>(key, request, 200, () => {
+        throw new KeyNotAnsweredYet();
+      });
+    } catch (error) {
+      if (error instanceof KeyNotAnsweredYet) return undefined;
+      throw error;
+    }
+  }
+
+  /** PayPal refused to capture: the next capture is a new attempt with a new PayPal-Request-Id. */
+  private nextAttempt(orderHash: string): Promise<void> {
+    return this.transactions.run((tx) => PayPalOrderRepository.nextCaptureAttempt(tx, orderHash));
+  }
+
+  /** A declined capture moves nothing; the next capture, after a new approval, is a new attempt. */
+  private async declined(orderHash: string): Promise<never> {
+    await this.nextAttempt(orderHash);
+    throw new PayPalCaptureDeclined(
+      'PayPal declined the payment; nothing was credited. The buyer may approve the order again with another funding source.',
+    );
+  }
+
+  private async requireRoom(tx: Tx, pseudonym: string, today: Day): Promise<void> {
+    if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
+    if ((await TopupCodeRepository.countOpen(tx, pseudonym, today)) >= this.config.maxOpenCodes) {
+      throw new TooManyOpenCodes(
+        `A mailbox may hold ${this.config.maxOpenCodes} open codes, PayPal orders included; use one or wait until one expires.`,
+      );
+    }
+  }
+
+  private configured(): { gateway: PayPalGateway; paypal: PayPalConfig } {
+    if (!this.gateway || !this.config.paypal)
+      throw new PayPalNotConfigured('Set PAYPAL_CLIENT_ID and its companions to take PayPal.');
+    return { gateway: this.gateway, paypal: this.config.paypal };
+  }
+
+  private async callPayPal<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof PayPalUnreachable) {
+        // PayPal's status and issue codes only: no order id, nothing of the mailbox or payer.
+        this.logger.warn({ paypal: error.message }, 'paypal call failed');
+        throw new PayPalUnavailable(`${error.message}; nothing was changed. Try again.`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { KeyedHash } from '../common/keyed-hash';
+import { parseCode } from '../codes/code-format';
+import { TopupCodeRepository } from '../codes/topup-code.repository';
+import { Tx } from '../database/transactions';
+import { PaymentIntake } from '../payments/payment-intake';
+import { ReceivedPayment, UNMATCHED_REASONS } from '../payments/received-payment';
+import { PayPalCapture } from './paypal.gateway';
+import { PayPalOrderKeys } from './paypal-order.keys';
+import { PayPalOrderRepository } from './paypal-order.repository';
+import { CaptureAnswer } from './paypal.schemas';
+
+/** Money that went back to the payer, or is claimed back: recorded, never credited. */
+export interface PayPalReversal {
+  kind: 'refund' | 'reversal' | 'dispute';
+  /** PayPal's id of the refund, reversal or dispute. */
+  id: string;
+  amountMinor: number;
+  currency: string;
+  /** The capture it concerns, when PayPal says. */
+  captureId: string | null;
+  /** Why, in PayPal's words (a dispute reason code); never anything about the payer. */
+  note: string | null;
+}
+
+/**
+ * What the capture route and the webhooks share: each settles inside the
+ * caller's transaction, through the one payment intake. The pending order
+ * link goes in the same transaction as the credit; the intake's dedupe on
+ * the capture id makes a second settlement (capture and webhook racing, a
+ * retried webhook) a duplicate that moves nothing.
+ */
+@Injectable()
+export class PayPalSettlement {
+  constructor(
+    @Inject(PaymentIntake) private readonly intake: PaymentIntake,
+    @Inject(PayPalOrderKeys) private readonly keys: PayPalOrderKeys,
+    @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async settleCompleted(tx: Tx, capture: PayPalCapture): Promise<CaptureAnswer> {
+    const today = this.clock.today();
+    const orderHash = this.keys.order(capture.orderId);
+    const pending = await PayPalOrderRepository.lock(tx, orderHash);
+    // The code is credited only through its pending order, and only if PayPal
+    // echoes the very code that order was made with.
+    const code = capture.reference ? parseCode(capture.reference) : undefined;
+    const ours = pending && code?.ok && this.hash.code(code.canonical) === pending.codeHash;
+    const payment: ReceivedPayment = {
+      channel: 'paypal',
+      externalRef: capture.captureId,
+      amountMinor: capture.amountMinor,
+      currency: capture.currency,
+      bookedOn: today,
+      texts: ours && code?.ok ? [code.canonical] : [],
+      // PayPal's fields are machine-made: nothing to correct, nothing to guess.
+      correctTypos: false,
+    };
+    const outcome = await this.intake.take(tx, payment, today);
+    if (pending) {
+      await PayPalOrderRepository.delete(tx, orderHash);
+      tx.scrubAfterCommit();
+    }
+    if (outcome.status === 'credited') return { status: 'credited' };
+    if (outcome.status === 'unmatched') return { status: 'unmatched', reason: outcome.reason };
+    const earlier = await this.answerFor(tx, capture.captureId);
+    if (!earlier) throw new Error('the intake called a capture a duplicate the journal lacks');
+    return earlier;
+  }
+
+  /** What the journal says of a capture settled before; undefined if it holds none. */
+  async answerFor(tx: Tx, captureId: string): Promise<CaptureAnswer | undefined> {
+    const entry = await PayPalOrderRepository.journalEntry(tx, captureId);
+    if (!entry) return undefined;
+    if (entry.status === 'credited') return { status: 'credited' };
+    const reason = UNMATCHED_REASONS.find((r) => r === entry.reason);
+    return reason ? { status: 'unmatched', reason } : { status: 'unmatched' };
+  }
+
+  async markPending(tx: Tx, orderId: string): Promise<void> {
+    await PayPalOrderRepository.markPending(tx, this.keys.order(orderId));
+  }
+
+  /** A pending capture PayPal then denied: the order is over; its code and link go. */
+  async forgetDenied(tx: Tx, orderId: string): Promise<void> {
+    const orderHash = this.keys.order(orderId);
+    const pending = await PayPalOrderRepository.lock(tx, orderHash);
+    if (!pending) return;
+    await TopupCodeRepository.take(tx, pending.codeHash, this.clock.today());
+    await PayPalOrderRepository.delete(tx, orderHash);
+    tx.scrubAfterCommit();
+  }
+
+  /**
+   * Refunds, reversals and disputes go into the journal through the intake as
+   * reversals: unmatched with reason 'reversal', never credited, linked to no
+   * code (the order's code is not passed on, so it is never written in clear).
+   * Their references are prefixed by kind, so PayPal's redelivery of an event
+   * is a duplicate, and the reconciliation can tell the kinds apart.
+   */
+  async recordReversal(tx: Tx, reversal: PayPalReversal): Promise<void> {
+    const today = this.clock.today();
+    const what = { refund: 'refund', reversal: 'reversal', dispute: 'dispute' }[reversal.kind];
+    const remittance = [
+      `PayPal ${what}`,
+      reversal.captureId ? `of capture ${reversal.captureId}` : null,
+      reversal.note ? `(${reversal.note})` : null,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    await this.intake.take(
+      tx,
+      {
+        channel: 'paypal',
+        externalRef: `${reversal.kind}:${reversal.id}`,
+        amountMinor: reversal.amountMinor,
+        currency: reversal.currency,
+        bookedOn: today,
+        texts: [],
+        remittance,
+        correctTypos: false,
+        reversal: true,
+      },
+      today,
+    );
+  }
+}
