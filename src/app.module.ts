@@ -26,6 +26,15 @@ import { PaymentIntake } from './payments/payment-intake';
 import { UnmatchedController } from './payments/unmatched.controller';
 import { UnmatchedService } from './payments/unmatched.service';
 import { PayPalModule } from './paypal/paypal.module';
+import { EventDelivery } from './events/event-delivery';
+import { MailboxIdSeal } from './events/mailbox-id.seal';
+import { FeesJob } from './fees/fees.job';
+import { FeesService } from './fees/fees.service';
+import { OpeningBalancesService } from './mailboxes/opening-balances.service';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsService } from './reports/reports.service';
+import { RetentionJob } from './retention/retention.job';
+import { RetentionService } from './retention/retention.service';
 
 export interface AppOptions {
   config: AppConfig;
@@ -52,6 +61,7 @@ export class AppModule {
         CashController,
         UnmatchedController,
         BankStatementsController,
+        ReportsController,
         HealthController,
       ],
       providers: [
@@ -73,6 +83,15 @@ export class AppModule {
         JobLock,
         { provide: SCHEDULE_ENABLED, useValue: options.schedule !== false },
         MaintenanceJob,
+        // Balance lifecycle: fees, events to the webmail backend, reports, retention.
+        MailboxIdSeal,
+        FeesService,
+        FeesJob,
+        EventDelivery,
+        OpeningBalancesService,
+        ReportsService,
+        RetentionService,
+        RetentionJob,
         ...(options.overrides ?? []),
       ],
       exports: [AppConfig, LOGGER, Clock, KeyedHash, Idempotency, PaymentIntake],

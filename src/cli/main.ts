@@ -9,11 +9,19 @@ import { buildConfig, parseEnv } from '../config/app-config';
 import { withDevelopmentSecrets } from '../config/development-secrets';
 import { bankImport } from './bank-import.command';
 import { camtInspect } from './camt-inspect.command';
+import { feesRun } from './fees-run.command';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { FeesService } from '../fees/fees.service';
+import { OpeningBalancesService } from '../mailboxes/opening-balances.service';
+import { readFileSync } from 'node:fs';
 
 const USAGE = `usage: billing <command>
   camt inspect <file> [--json]     print a CAMT file's transactions (no database)
   bank import <file|dir>... [--progress]
-                                   import bank statements into the configured database`;
+                                   import bank statements into the configured database
+  fees run [--on <day>]            charge the monthly fees due on that day (default today)
+  balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing`;
 
 /** The service's modules without HTTP, for commands that touch the database. */
 async function withApp<T>(
@@ -64,6 +72,50 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`bank import: ${failure.file}: ${failure.message}\n`);
       process.stdout.write(JSON.stringify(report) + '\n');
       return failures.length > 0 ? 1 : 0;
+    });
+  }
+  if (group === 'fees' && command === 'run') {
+    const on = rest.findIndex((a) => a === '--on' || a.startsWith('--on='));
+    if (on >= 0 && rest[on] === '--on' && rest[on + 1] === undefined) {
+      process.stderr.write('fees run: --on needs a day, YYYY-MM-DD\n');
+      return 2;
+    }
+    return withApp(async (app) => {
+      const day =
+        on < 0
+          ? app.get(Clock).today()
+          : rest[on] === '--on'
+            ? rest[on + 1]
+            : rest[on].slice('--on='.length);
+      const outcome = await feesRun(app.get(FeesService), day);
+      if (!outcome.ok) {
+        process.stderr.write(`fees run: ${outcome.message}\n`);
+        return 1;
+      }
+      process.stdout.write(JSON.stringify(outcome.run) + '\n');
+      return 0;
+    });
+  }
+  if (group === 'balances' && command === 'import' && args.length === 1) {
+    let csv: string;
+    try {
+      csv = readFileSync(args[0], 'utf8');
+    } catch (error) {
+      process.stderr.write(`balances import: ${args[0]}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    return withApp(async (app) => {
+      try {
+        const report = await app.get(OpeningBalancesService).import(csv);
+        process.stdout.write(JSON.stringify(report) + '\n');
+        return 0;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        for (const problem of error.errors ?? [])
+          process.stderr.write(`balances import: ${problem.path}: ${problem.message}\n`);
+        process.stderr.write(`balances import: ${error.message}\n`);
+        return 1;
+      }
     });
   }
   process.stderr.write(USAGE + '\n');

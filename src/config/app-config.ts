@@ -22,6 +22,15 @@ export interface PayPalConfig {
   readonly cancelUrl: string | undefined;
 }
 
+/** Events to the webmail backend, when WEBMAIL_WEBHOOK_URL is set. */
+export interface WebhookConfig {
+  readonly url: string;
+  /** whsec_<base64>: the Standard Webhooks signing secret. */
+  readonly secret: string;
+  /** How often the outbox is delivered: events go out in batches, not one by one. */
+  readonly intervalSeconds: number;
+}
+
 /**
  * The typed, validated configuration. It is built once at start from the
  * environment (the only place that reads process.env) and injected everywhere else.
@@ -48,6 +57,21 @@ export class AppConfig {
   readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
   readonly paypal: PayPalConfig | undefined;
+  /** Days a mailbox keeps working after a period it could not pay began. */
+  readonly graceDays: number;
+  /** balance.low is sent when a fee takes the balance below this. */
+  readonly lowBalanceMinor: number;
+  /** A credit may not take a balance above this; undefined: no cap. */
+  readonly balanceCapMinor: number | undefined;
+  /** The largest single payment each channel may credit. */
+  readonly channelLimitMinor: {
+    readonly bank: number;
+    readonly cash: number;
+    readonly paypal: number;
+  };
+  readonly webhook: WebhookConfig | undefined;
+  /** Journal rows are kept this many years after the end of their year. */
+  readonly retentionYears: number;
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -73,6 +97,18 @@ export class AppConfig {
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
     this.paypal = payPalConfig(env);
+    this.graceDays = env.GRACE_DAYS;
+    this.lowBalanceMinor = env.LOW_BALANCE_MINOR ?? 2 * env.FEE_MINOR;
+    this.balanceCapMinor = env.BALANCE_CAP_MINOR;
+    // Each channel's limit is at most the global one; PayPal's is the largest order it allows.
+    const limit = (own: number | undefined) => Math.min(own ?? Infinity, env.PAYMENT_LIMIT_MINOR);
+    this.channelLimitMinor = {
+      bank: limit(env.BANK_LIMIT_MINOR),
+      cash: limit(env.CASH_LIMIT_MINOR),
+      paypal: limit(this.paypal?.maxMinor),
+    };
+    this.webhook = webhookConfig(env);
+    this.retentionYears = env.RETENTION_YEARS;
   }
 
   /** The secret must never appear in logs or error output, not even by accident. */
@@ -86,6 +122,7 @@ export class AppConfig {
           ? { ...this.database, url: withoutPassword(this.database.url) }
           : this.database,
       paypal: this.paypal && { ...this.paypal, clientSecret: '[redacted]' },
+      webhook: this.webhook && { ...this.webhook, secret: '[redacted]' },
     };
   }
 
@@ -187,6 +224,22 @@ function isTrustworthyPrefix(prefix: string): boolean {
     !url.username &&
     !url.search
   );
+}
+
+/** Events need both the receiver's URL and the signing secret, or neither. */
+function webhookConfig(env: Env): WebhookConfig | undefined {
+  if (!env.WEBMAIL_WEBHOOK_URL) {
+    if (env.WEBMAIL_WEBHOOK_SECRET)
+      throw new ConfigError('WEBMAIL_WEBHOOK_URL is missing while WEBMAIL_WEBHOOK_SECRET is set');
+    return undefined;
+  }
+  if (!env.WEBMAIL_WEBHOOK_SECRET)
+    throw new ConfigError('WEBMAIL_WEBHOOK_SECRET is missing: events must be signed');
+  return {
+    url: env.WEBMAIL_WEBHOOK_URL,
+    secret: env.WEBMAIL_WEBHOOK_SECRET,
+    intervalSeconds: env.WEBHOOK_INTERVAL_SECONDS,
+  };
 }
 
 export class ConfigError extends Error {

@@ -86,6 +86,19 @@ export const envSchema = z.object({
   BANK_INBOX_INTERVAL_SECONDS: intFromEnv(15 * 60, 1),
   BANK_UPLOAD_LIMIT_BYTES: intFromEnv(512 * 1024 * 1024, 1024),
   BANK_FILE_LIMIT_BYTES: intFromEnv(1024 * 1024 * 1024, 1024),
+  // Balance lifecycle: fees, limits, events to the webmail backend, retention.
+  GRACE_DAYS: intFromEnv(14, 0),
+  LOW_BALANCE_MINOR: z.coerce.number().int().min(0).optional(),
+  BALANCE_CAP_MINOR: z.coerce.number().int().min(1).optional(),
+  BANK_LIMIT_MINOR: z.coerce.number().int().min(1).optional(),
+  CASH_LIMIT_MINOR: z.coerce.number().int().min(1).optional(),
+  WEBMAIL_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBMAIL_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by 24+ bytes in base64')
+    .optional(),
+  WEBHOOK_INTERVAL_SECONDS: intFromEnv(60, 1),
+  RETENTION_YEARS: intFromEnv(8, 1),
   CREDITOR_NAME: z.string().min(1).default('Example Mail GmbH'),
   CREDITOR_IBAN: z.string().min(15).default('DE02120300000000202051'),
   CREDITOR_BIC: z.string().min(8).default('BYLADEM1001'),

@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 /** PostgreSQL advisory lock ids: one per job that runs on one instance at a time. */
-export const JOB_LOCKS = { bankInbox: 7_220_101, fees: 7_220_102 } as const;
+export const JOB_LOCKS = {
+  bankInbox: 7_220_101,
+  fees: 7_220_102,
+  events: 7_220_103,
+  retention: 7_220_104,
+} as const;
 
 /**
  * Runs a scheduled job on one instance at a time. On PostgreSQL the instances

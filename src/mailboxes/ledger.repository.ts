@@ -82,7 +82,26 @@ export const LedgerRepository = {
     }));
   },
 
+  /** The whole ledger, newest first (the user's export). */
+  async all(tx: Tx, mailbox: string): Promise<LedgerRow[]> {
+    return this.page(tx, mailbox, Number.MAX_SAFE_INTEGER);
+  },
+
+  /**
+   * Erases a closed mailbox's ledger. Its entries are first added to per-day
+   * totals that name no mailbox, so that credited payments still meet their
+   * credits in the reconciliation after the mailbox is gone.
+   */
   async eraseMailbox(tx: Tx, mailbox: string): Promise<void> {
+    await tx.execute(
+      `INSERT INTO ledger_closed_total (booked_on, kind, channel, entries, amount_minor)
+       SELECT booked_on, kind, channel, COUNT(*), SUM(amount_minor) FROM ledger_entry
+        WHERE mailbox = $1 GROUP BY booked_on, kind, channel
+       ON CONFLICT (booked_on, kind, channel) DO UPDATE
+         SET entries = ledger_closed_total.entries + excluded.entries,
+             amount_minor = ledger_closed_total.amount_minor + excluded.amount_minor`,
+      [mailbox],
+    );
     await tx.execute('DELETE FROM ledger_entry WHERE mailbox = $1', [mailbox]);
   },
 };

@@ -20,6 +20,17 @@ export const MailboxRepository = {
     return rows.length === 1;
   },
 
+  /**
+   * Keeps the sealed mailbox id that events need, unless one is kept already
+   * (a mailbox registered before events were configured gets it on its next PUT).
+   */
+  async seal(tx: Tx, pseudonym: string, sealedId: string): Promise<void> {
+    await tx.execute(
+      'UPDATE mailbox SET sealed_id = $2 WHERE pseudonym = $1 AND sealed_id IS NULL',
+      [pseudonym, sealedId],
+    );
+  },
+
   async delete(tx: Tx, pseudonym: string): Promise<boolean> {
     return (await tx.execute('DELETE FROM mailbox WHERE pseudonym = $1', [pseudonym])) === 1;
   },

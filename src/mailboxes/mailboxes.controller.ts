@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -11,7 +12,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { mailboxParamsSchema, pageQuerySchema } from '../common/schemas';
@@ -55,11 +56,25 @@ export class MailboxesController {
   }
 
   @Get('ledger')
-  @ApiResponse({ status: 200, standardSchema: ledgerSchema })
-  ledger(
+  @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({
+    status: 200,
+    standardSchema: ledgerSchema,
+    description: 'JSON in pages; with Accept: text/csv, the whole ledger as CSV',
+  })
+  async ledger(
     @Param({ schema: mailboxParamsSchema }) params: MailboxParams,
     @Query({ schema: pageQuerySchema }) query: { limit: number; cursor?: string },
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (prefersCsv(accept)) {
+      const csv = await this.mailboxes.ledgerCsv(params.mailboxId);
+      void reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="ledger.csv"');
+      return csv;
+    }
     return this.mailboxes.ledger(params.mailboxId, query.limit, query.cursor);
   }
 
@@ -77,4 +92,13 @@ export class MailboxesController {
   ) {
     return this.codes.issue(params.mailboxId, body.country ?? null);
   }
+}
+
+/** CSV when the client asks for it before JSON (or without JSON at all). */
+function prefersCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
+  const csv = types.indexOf('text/csv');
+  const json = types.indexOf('application/json');
+  return csv >= 0 && (json < 0 || csv < json);
 }

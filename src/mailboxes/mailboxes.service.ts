@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { addDays, addMonths } from '../common/day';
 import { NotFound } from '../common/domain-error';
 import { KeyedHash } from '../common/keyed-hash';
+import { formatMinor } from '../common/money';
 import { Cursor, pageOf } from '../common/schemas';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
+import { MailboxIdSeal } from '../events/mailbox-id.seal';
+import { OutboxRepository } from '../events/outbox.repository';
+import { FeeAccountRepository } from '../fees/fee-account.repository';
+import { standingOf } from '../fees/standing';
 import { LedgerRepository } from './ledger.repository';
 import { MailboxRepository } from './mailbox.repository';
 import { LedgerView, MailboxView } from './mailboxes.schemas';
@@ -24,12 +28,22 @@ export class MailboxesService {
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(MailboxIdSeal) private readonly seal: MailboxIdSeal,
   ) {}
 
+  /**
+   * Registers a mailbox; its fee periods are counted from this day (a day, not
+   * a time: the registration day is all the schedule needs).
+   */
   register(mailboxId: string): Promise<{ created: boolean; mailbox: MailboxView }> {
     const pseudonym = this.hash.mailbox(mailboxId);
+    const today = this.clock.today();
     return this.transactions.run(async (tx) => {
       const created = await MailboxRepository.insert(tx, pseudonym);
+      await FeeAccountRepository.open(tx, pseudonym, today);
+      // Only when events are on is there a reason to keep the id, sealed.
+      if (this.config.webhook)
+        await MailboxRepository.seal(tx, pseudonym, this.seal.seal(mailboxId, pseudonym));
       return { created, mailbox: await this.view(tx, mailboxId, pseudonym) };
     });
   }
@@ -61,13 +75,45 @@ export class MailboxesService {
     });
   }
 
-  /** Closing erases the mailbox's balance, ledger and open codes; the journal keeps its payments, unlinked. */
+  /** The whole ledger as CSV, newest first: the user's own copy of their data. */
+  ledgerCsv(mailboxId: string): Promise<string> {
+    const pseudonym = this.hash.mailbox(mailboxId);
+    return this.transactions.run(async (tx) => {
+      if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
+      const rows = await LedgerRepository.all(tx, pseudonym);
+      const lines = rows.map((r) =>
+        [
+          r.bookedOn,
+          r.kind,
+          r.channel,
+          r.amountMinor,
+          formatMinor(r.amountMinor, r.currency),
+          r.currency,
+        ].join(','),
+      );
+      return ['date,kind,channel,amount_minor,amount,currency', ...lines].join('\r\n') + '\r\n';
+    });
+  }
+
+  /**
+   * Closing erases everything the service holds about the mailbox: balance and
+   * ledger, open codes and their pending PayPal orders, fee schedule and
+   * charges, events not yet delivered, and the mailbox row with its sealed id.
+   * The journal keeps its payments, which never pointed at the mailbox; the
+   * ledger's sums per day stay behind, naming no one, so the books still balance.
+   */
   close(mailboxId: string): Promise<void> {
     const pseudonym = this.hash.mailbox(mailboxId);
     return this.transactions.run(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
+      await tx.execute(
+        'DELETE FROM paypal_order WHERE code_hash IN (SELECT code_hash FROM topup_code WHERE mailbox = $1)',
+        [pseudonym],
+      );
       await TopupCodeRepository.eraseMailbox(tx, pseudonym);
       await LedgerRepository.eraseMailbox(tx, pseudonym);
+      await FeeAccountRepository.eraseMailbox(tx, pseudonym);
+      await OutboxRepository.eraseMailbox(tx, pseudonym);
       await MailboxRepository.delete(tx, pseudonym);
       tx.scrubAfterCommit();
     });
@@ -75,14 +121,16 @@ export class MailboxesService {
 
   private async view(tx: Tx, mailboxId: string, pseudonym: string): Promise<MailboxView> {
     const today = this.clock.today();
-    const balance = await LedgerRepository.balance(tx, pseudonym);
-    const months = Math.max(0, Math.floor(balance / this.config.feeMinor));
+    const standing = await standingOf(tx, pseudonym, today, {
+      feeMinor: this.config.feeMinor,
+      graceDays: this.config.graceDays,
+    });
     return {
       mailboxId,
-      balance: { amountMinor: balance, currency: this.config.currency },
+      balance: { amountMinor: standing.balanceMinor, currency: this.config.currency },
       openCodes: await TopupCodeRepository.countOpen(tx, pseudonym, today),
-      status: 'active',
-      paidUntil: addDays(addMonths(today, months), months > 0 ? -1 : 0),
+      status: standing.status,
+      paidUntil: standing.paidUntil,
     };
   }
 }

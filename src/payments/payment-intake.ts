@@ -7,7 +7,9 @@ import { CodeSighting, findCodes, withoutCode } from '../codes/code-finder';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
+import { OutboxRepository } from '../events/outbox.repository';
 import { LedgerRepository } from '../mailboxes/ledger.repository';
+import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { PaymentRepository } from './payment.repository';
 import { Channel, IntakeOutcome, ReceivedPayment, UnmatchedReason } from './received-payment';
 
@@ -39,7 +41,13 @@ export class PaymentIntake {
     const match = payment.reversal
       ? { ok: false as const, reason: 'reversal' as const }
       : await this.match(tx, payment, today);
-    const refused = match.ok ? this.refusal(payment) : match.reason;
+    let refused = match.ok ? this.refusal(payment) : match.reason;
+    if (
+      match.ok &&
+      !refused &&
+      (await this.overCap(tx, match.codeHash, payment.amountMinor, today))
+    )
+      refused = 'amount-limit';
     const claimed =
       match.ok && !refused ? await TopupCodeRepository.take(tx, match.codeHash, today) : undefined;
     const journal = {
@@ -102,22 +110,24 @@ export class PaymentIntake {
       amountMinor: number;
       currency: string;
       remittance: string | null;
+      reason?: UnmatchedReason;
     },
     canonicalCode: string,
     settleOn: Day,
   ): Promise<'credited' | 'not-live' | UnmatchedReason> {
+    // Money that went back out (a refund, a reversal, a dispute) is never credited.
+    if (payment.reason === 'reversal') return 'reversal';
     const refused = this.refusal(payment);
     if (refused) return refused;
-    const claimed = await TopupCodeRepository.take(
-      tx,
-      this.hash.code(canonicalCode),
-      this.clock.today(),
-    );
+    const today = this.clock.today();
+    const codeHash = this.hash.code(canonicalCode);
+    if (await this.overCap(tx, codeHash, payment.amountMinor, today)) return 'amount-limit';
+    const claimed = await TopupCodeRepository.take(tx, codeHash, today);
     if (!claimed) return 'not-live';
     await PaymentRepository.resolve(tx, payment.id, {
       status: 'credited',
       settledOn: settleOn,
-      resolvedOn: this.clock.today(),
+      resolvedOn: today,
       country: claimed.country,
       remittance:
         payment.remittance === null ? null : withoutCode([payment.remittance], canonicalCode)[0],
@@ -141,15 +151,49 @@ export class PaymentIntake {
       currency: this.config.currency,
       bookedOn: day,
     });
+    // Written with the credit, so a credit rolled back sends nothing. The row
+    // holds the pseudonym, the type and the day; the balance is read on sending.
+    if (this.config.webhook) await OutboxRepository.enqueue(tx, mailbox, 'balance.credited', day);
     tx.scrubAfterCommit();
   }
 
   /** Why a payment with a live code still cannot be credited, if it cannot. */
-  private refusal(payment: { amountMinor: number; currency: string }): UnmatchedReason | undefined {
+  private refusal(payment: {
+    channel: Channel;
+    amountMinor: number;
+    currency: string;
+  }): UnmatchedReason | undefined {
     if (payment.currency !== this.config.currency) return 'currency';
-    if (payment.amountMinor <= 0 || payment.amountMinor > this.config.paymentLimitMinor)
+    if (
+      payment.amountMinor <= 0 ||
+      payment.amountMinor > this.config.channelLimitMinor[payment.channel]
+    )
       return 'amount-limit';
     return undefined;
+  }
+
+  /**
+   * With BALANCE_CAP_MINOR set: true when crediting the amount would take the
+   * code's mailbox above the cap. The code's row and then the mailbox's are
+   * locked (PostgreSQL), so two payments to one mailbox cannot both slip under
+   * the cap, and the fee run (which takes the mailbox's lock too) waits.
+   */
+  private async overCap(
+    tx: Tx,
+    codeHash: string,
+    amountMinor: number,
+    today: Day,
+  ): Promise<boolean> {
+    const cap = this.config.balanceCapMinor;
+    if (cap === undefined) return false;
+    const [code] = await tx.query<{ mailbox: string }>(
+      `SELECT mailbox FROM topup_code WHERE code_hash = $1 AND expires_on >= $2${tx.forUpdate}`,
+      [codeHash, today],
+    );
+    // Not live after all: the claim that follows finds nothing and says so.
+    if (!code) return false;
+    await MailboxRepository.lock(tx, code.mailbox);
+    return (await LedgerRepository.balance(tx, code.mailbox)) + amountMinor > cap;
   }
 
   private async match(tx: Tx, payment: ReceivedPayment, today: Day): Promise<Match> {

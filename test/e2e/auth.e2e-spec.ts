@@ -19,6 +19,12 @@ const ROUTES: { method: 'get' | 'put' | 'post' | 'delete'; path: string; role: R
   { method: 'post', path: '/v1/mailboxes/m1/paypal-orders', role: 'webmail' },
   { method: 'post', path: '/v1/paypal-orders/5O190127TN364715T/capture', role: 'webmail' },
   { method: 'post', path: '/v1/paypal/webhooks', role: null },
+  {
+    method: 'get',
+    path: '/v1/reports/reconciliation?from=2026-11-01&to=2026-11-30',
+    role: 'admin',
+  },
+  { method: 'get', path: '/v1/reports/vat?from=2026-01&to=2026-12', role: 'admin' },
   { method: 'get', path: '/health', role: null },
 ];
 

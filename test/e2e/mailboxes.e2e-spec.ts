@@ -1,3 +1,4 @@
+import { addDays } from '../../src/common/day';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { MaintenanceJob } from '../../src/codes/maintenance.job';
 import { parseCode } from '../../src/codes/code-format';
@@ -15,12 +16,13 @@ describe('mailboxes and top-up codes', () => {
     const id = aMailboxId();
     const first = await t.http.put(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
     expect(first.status).toBe(201);
+    // Prepaid: the first period begins today and nothing pays for it yet.
     expect(first.body).toEqual({
       mailboxId: id,
       balance: { amountMinor: 0, currency: 'EUR' },
       openCodes: 0,
-      status: 'active',
-      paidUntil: t.clock.today(),
+      status: 'grace',
+      paidUntil: addDays(t.clock.today(), -1),
     });
     const again = await t.http.put(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
     expect(again.status).toBe(200);

@@ -1,10 +1,16 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { PartialUnmatchedIndex1764000000001 } from './1764000000001-partial-unmatched-index';
 import { PayPalOrders1764000000100 } from './1764000000100-paypal-orders';
+import { Fees1764000000200 } from './1764000000200-fees';
+import { EventOutbox1764000000201 } from './1764000000201-event-outbox';
+import { ClosedLedgerTotals1764000000202 } from './1764000000202-closed-ledger-totals';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   PartialUnmatchedIndex1764000000001,
   PayPalOrders1764000000100,
+  Fees1764000000200,
+  EventOutbox1764000000201,
+  ClosedLedgerTotals1764000000202,
 ];

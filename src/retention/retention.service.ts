@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { Day } from '../common/day';
+import { AppConfig } from '../config/app-config';
+import { JOB_LOCKS, JobLock } from '../database/job-lock';
+import { Transactions } from '../database/transactions';
+
+export interface RetentionRun {
+  /** Rows older than the retention period are kept until this day, exclusive. */
+  keepFrom: Day;
+  /** Resolved payments that still held payer details (none, unless something went wrong). */
+  payerDetails: number;
+  journalRows: number;
+  closedLedgerTotals: number;
+}
+
+/**
+ * What the service forgets on schedule, beyond expired codes and orders (their
+ * own jobs). Payer details go when an unmatched payment is resolved, in that
+ * transaction; this run erases any a resolved row might still hold, as a net.
+ * Journal rows are vouchers, kept RETENTION_YEARS (8 under German law, § 147 AO)
+ * counted from the end of the calendar year of their last day, then deleted.
+ */
+@Injectable()
+export class RetentionService {
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(JobLock) private readonly lock: JobLock,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /** The first day whose rows are still kept today. */
+  keepFrom(today: Day = this.clock.today()): Day {
+    return `${Number(today.slice(0, 4)) - this.config.retentionYears}-01-01`;
+  }
+
+  async run(): Promise<RetentionRun | undefined> {
+    const outcome = await this.lock.run(JOB_LOCKS.retention, () => this.purge());
+    return outcome.ran ? outcome.result : undefined;
+  }
+
+  private purge(): Promise<RetentionRun> {
+    const keepFrom = this.keepFrom();
+    return this.transactions.run(async (tx) => {
+      const payerDetails = await tx.execute(
+        `UPDATE payment SET payer_name = NULL, payer_iban = NULL
+          WHERE status <> 'unmatched' AND (payer_name IS NOT NULL OR payer_iban IS NOT NULL)`,
+      );
+      const journalRows = await tx.execute(
+        `DELETE FROM payment WHERE booked_on < $1 AND (settled_on IS NULL OR settled_on < $1)
+            AND (resolved_on IS NULL OR resolved_on < $1)`,
+        [keepFrom],
+      );
+      // The sums of closed mailboxes' ledgers answer to journal rows that are gone now.
+      const closedLedgerTotals = await tx.execute(
+        'DELETE FROM ledger_closed_total WHERE booked_on < $1',
+        [keepFrom],
+      );
+      if (payerDetails + journalRows > 0) tx.scrubAfterCommit();
+      return { keepFrom, payerDetails, journalRows, closedLedgerTotals };
+    });
+  }
+}

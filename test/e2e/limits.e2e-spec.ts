@@ -1,0 +1,98 @@
+import { aCashPayment, balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { aCamtDocument } from '../support/camt-builder';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('balance cap and per-channel limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { BALANCE_CAP_MINOR: '6000', CASH_LIMIT_MINOR: '2000', BANK_LIMIT_MINOR: '3000' },
+    });
+  });
+  afterAll(() => t.close());
+
+  const cash = (code: string, amountMinor: number) =>
+    t.http.post('/v1/cash-payments').set(t.auth('staff')).send(aCashPayment({ code, amountMinor }));
+  const bank = (entries: { ustrd: string[]; amount: string }[]) =>
+    t.http
+      .post('/v1/bank-statements')
+      .set(t.auth('importer'))
+      .set('content-type', 'application/xml')
+      .send(aCamtDocument(entries));
+  const unmatched = async () =>
+    (await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'))).body.items as {
+      paymentId: string;
+      amountMinor: number;
+      reason: string;
+      channel: string;
+    }[];
+
+  it('takes each channel limit as its own: a cash letter above it is unmatched and its code stays live', async () => {
+    expect(t.config.channelLimitMinor).toEqual({ bank: 3000, cash: 2000, paypal: 50_000 });
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const over = await cash(code, 2001);
+    expect(over.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
+    expect(await balanceOf(t, id)).toBe(0);
+    expect((await cash(code, 2000)).body.status).toBe('credited');
+    expect(await balanceOf(t, id)).toBe(2000);
+  });
+
+  it('lets a bank transfer up to its own limit, and records one above it as amount-limit', async () => {
+    const id = await registerMailbox(t);
+    const [small, large] = [await issueCode(t, id), await issueCode(t, id)];
+    const res = await bank([
+      { ustrd: [small], amount: '30.00' },
+      { ustrd: [large], amount: '30.01' },
+    ]);
+    expect(res.status).toBe(201);
+    expect(res.body.credits).toMatchObject({ credited: 1, unmatched: 1 });
+    expect(await balanceOf(t, id)).toBe(3000);
+    expect(await unmatched()).toContainEqual(
+      expect.objectContaining({ channel: 'bank', amountMinor: 3001, reason: 'amount-limit' }),
+    );
+  });
+
+  it('refuses a credit that would take the balance above the cap, leaving the code live', async () => {
+    const id = await registerMailbox(t);
+    for (const amount of [2000, 2000, 1000]) {
+      expect((await cash(await issueCode(t, id), amount)).body.status).toBe('credited');
+    }
+    const code = await issueCode(t, id);
+    const over = await cash(code, 1001);
+    expect(over.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
+    expect(await balanceOf(t, id)).toBe(5000);
+    expect((await cash(code, 1000)).body.status).toBe('credited');
+    expect(await balanceOf(t, id)).toBe(6000);
+    const full = await cash(await issueCode(t, id), 1);
+    expect(full.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
+
+    // Staff cannot credit past the cap either.
+    const resolution = await t.http
+      .post(`/v1/unmatched-payments/${full.body.paymentId}/resolution`)
+      .set(t.auth('staff'))
+      .send({ action: 'credit-code', code: await issueCode(t, id) });
+    expect(resolution.status).toBe(422);
+    expect(resolution.body.type).toMatch(/payment-not-creditable$/);
+    expect(await balanceOf(t, id)).toBe(6000);
+  });
+
+  it('never credits a reversal to a code, not even by staff', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const res = await t.http
+      .post('/v1/bank-statements')
+      .set(t.auth('importer'))
+      .set('content-type', 'application/xml')
+      .send(aCamtDocument([{ creditDebit: 'DBIT', reversal: true, ustrd: ['Ruecklastschrift'] }]));
+    expect(res.body.credits.unmatched).toBe(1);
+    const reversal = (await unmatched()).find((p) => p.reason === 'reversal')!;
+    const resolution = await t.http
+      .post(`/v1/unmatched-payments/${reversal.paymentId}/resolution`)
+      .set(t.auth('staff'))
+      .send({ action: 'credit-code', code });
+    expect(resolution.status).toBe(422);
+    expect(resolution.body.detail).toMatch(/reversal/);
+    expect(await balanceOf(t, id)).toBe(0);
+  });
+});
