@@ -41,7 +41,9 @@ export class BankImportService {
     files: { path: string; size: number }[],
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
-    return this.transactions.run((tx) => this.importInto(tx, this.expand(files), onProgress));
+    return this.transactions.run((tx) => this.importInto(tx, this.expand(files), onProgress), {
+      alone: true,
+    });
   }
 
   /** Imports within the caller's transaction (the HTTP route, which also records its idempotency key). */

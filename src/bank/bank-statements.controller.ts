@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
 import { ValidationFailed } from '../common/domain-error';
@@ -46,7 +47,11 @@ export class BankStatementsController {
         [{ path: '(body)', message: 'unsupported content type' }],
       );
     }
-    const upload = await SpooledUpload.from(request.body, this.config.bankUploadLimitBytes);
+    const upload = await SpooledUpload.from(
+      request.body,
+      this.config.bankUploadLimitBytes,
+      join(this.config.dataDir, 'spool'),
+    );
     try {
       const stored = await this.idempotency.run(
         key,
@@ -54,6 +59,7 @@ export class BankStatementsController {
         201,
         (tx) =>
           this.bank.importInto(tx, this.bank.expand([{ path: upload.path, size: upload.size }])),
+        { alone: true },
       );
       return answer(reply, stored);
     } finally {

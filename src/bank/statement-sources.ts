@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,10 +37,13 @@ export function byteLimit(limit: number, onBytes?: (total: number) => void): Tra
 }
 
 /**
- * An upload, first written to a private temporary file: the statement is then
- * imported from disk, so a slow client never holds the database's write lock,
- * and the body is never held in memory whole. The digest identifies the
- * upload for Idempotency-Key.
+ * An upload, first written to a private file in the data folder: the statement
+ * is then imported from disk, so a slow client never holds the database's write
+ * lock, and the body is never held in memory whole. The digest identifies the
+ * upload for Idempotency-Key. The file holds codes, names and IBANs in clear,
+ * so it is overwritten with zeros before it is removed (best effort: a
+ * copy-on-write file system or an SSD may keep the old blocks; see
+ * docs/threat-model.md).
  */
 export class SpooledUpload {
   private constructor(
@@ -41,8 +53,9 @@ export class SpooledUpload {
     private readonly dir: string,
   ) {}
 
-  static async from(body: Readable, limit: number): Promise<SpooledUpload> {
-    const dir = mkdtempSync(join(tmpdir(), 'billing-upload-'));
+  static async from(body: Readable, limit: number, spoolDir: string): Promise<SpooledUpload> {
+    mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+    const dir = mkdtempSync(join(spoolDir, 'upload-'));
     const path = join(dir, 'upload');
     const hash = createHash('sha256');
     let size = 0;
@@ -66,7 +79,20 @@ export class SpooledUpload {
   }
 
   discard(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      const fd = openSync(this.path, 'r+');
+      try {
+        const zeros = Buffer.alloc(64 * 1024);
+        for (let at = 0; at < this.size; at += zeros.length) {
+          writeSync(fd, zeros, 0, Math.min(zeros.length, this.size - at), at);
+        }
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { addDays } from './day';
 import { DomainError } from './domain-error';
 import { KeyedHash } from './keyed-hash';
 import { AppConfig } from '../config/app-config';
-import { RetryTransaction, Transactions, Tx } from '../database/transactions';
+import { RetryTransaction, RunOptions, Transactions, Tx } from '../database/transactions';
 
 export class IdempotencyKeyReused extends DomainError {
   readonly slug = 'idempotency-key-reused';
@@ -56,9 +56,10 @@ export class Idempotency {
     request: { scope: string; body: unknown },
     status: number,
     work: (tx: Tx) => Promise<T>,
+    options: RunOptions = {},
   ): Promise<StoredResponse<T>> {
     if (key === undefined) {
-      return { status, body: await this.transactions.run(work), replayed: false };
+      return { status, body: await this.transactions.run(work, options), replayed: false };
     }
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
       throw new InvalidIdempotencyKey('Idempotency-Key must be 1 to 255 visible ASCII characters', [
@@ -92,7 +93,7 @@ export class Idempotency {
       );
       if (inserted.length === 0) throw new RetryTransaction();
       return { status, body, replayed: false };
-    });
+    }, options);
   }
 
   async purge(): Promise<number> {
