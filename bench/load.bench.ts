@@ -52,6 +52,7 @@ async function startService(
           .join(','),
         SECRET_KEY: randomBytes(32).toString('hex'),
         MAX_OPEN_CODES: '1000000',
+        CODE_ISSUE_LIMIT_PER_MINUTE: '1000000',
         BANK_UPLOAD_LIMIT_BYTES: String(1024 * 1024 * 1024),
       },
     },

@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -36,6 +37,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     },
   );
   app.enableShutdownHooks();
+  await addSecurityHeaders(app);
   addAccessLog(app, options.logger);
   addOpenApi(app);
   await app.init();
@@ -58,6 +60,45 @@ function addAccessLog(app: NestFastifyApplication, logger: Logger): void {
     );
     done();
   });
+}
+
+/**
+ * Helmet's headers on every answer. The API sends only JSON, so its policy
+ * allows nothing; /docs (Swagger UI) loads its own scripts, styles and the
+ * OpenAPI document from this origin and gets a policy that allows just that.
+ * HSTS is left to the TLS-terminating proxy in front (README: deployment).
+ */
+async function addSecurityHeaders(app: NestFastifyApplication): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    hsts: false,
+  });
+  const docsPolicy = [
+    "default-src 'self'",
+    "script-src 'self'",
+    // Swagger UI sets style attributes from its scripts.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+  ].join('; ');
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', (request, reply, payload, done) => {
+      if (/^\/docs(\/|\?|$)/.test(request.url)) reply.header('content-security-policy', docsPolicy);
+      done(null, payload);
+    });
 }
 
 function addOpenApi(app: NestFastifyApplication): void {

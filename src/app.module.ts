@@ -2,6 +2,8 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { AuthFailureLimitGuard } from './abuse/auth-failure-limit.guard';
+import { IssuanceLimitGuard } from './abuse/issuance-limit.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BankImportService } from './bank/bank-import.service';
 import { BankInboxJob, SCHEDULE_ENABLED } from './bank/bank-inbox.job';
@@ -67,7 +69,11 @@ export class AppModule {
       providers: [
         { provide: AppConfig, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
+        // Guards run in this order: failed keys are limited before ApiKeyGuard
+        // answers them; issuance is limited after it, for authenticated calls only.
+        { provide: APP_GUARD, useClass: AuthFailureLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: IssuanceLimitGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
         Clock,

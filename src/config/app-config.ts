@@ -45,6 +45,12 @@ export class AppConfig {
   readonly secretKey: Buffer;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly bodyLimitBytes: number;
+  /** Per minute and process: codes per mailbox, failed authentications per credential and in all. */
+  readonly rateLimits: {
+    readonly codeIssuesPerMailbox: number;
+    readonly authFailuresPerCredential: number;
+    readonly authFailuresGlobal: number;
+  };
   readonly currency: string;
   readonly feeMinor: number;
   readonly paymentLimitMinor: number;
@@ -85,6 +91,11 @@ export class AppConfig {
     this.secretKey = env.SECRET_KEY;
     this.logLevel = env.LOG_LEVEL;
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.rateLimits = {
+      codeIssuesPerMailbox: env.CODE_ISSUE_LIMIT_PER_MINUTE,
+      authFailuresPerCredential: env.AUTH_FAILURE_LIMIT_PER_MINUTE,
+      authFailuresGlobal: env.AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE,
+    };
     this.currency = env.CURRENCY;
     this.feeMinor = env.FEE_MINOR;
     this.paymentLimitMinor = env.PAYMENT_LIMIT_MINOR;

@@ -76,6 +76,10 @@ export const envSchema = z.object({
   SECRET_KEY: secretKey.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: intFromEnv(64 * 1024, 1024),
+  // Abuse limits, per process and per minute (README: rate limits).
+  CODE_ISSUE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
+  AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE: intFromEnv(600, 1),
   CURRENCY: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code').default('EUR'),
   FEE_MINOR: intFromEnv(100, 1),
   PAYMENT_LIMIT_MINOR: intFromEnv(50_000, 1),

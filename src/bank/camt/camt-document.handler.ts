@@ -12,6 +12,9 @@ import { CamtTransactionBuilder, type RecordFrame } from './camt-transaction.bui
 import { CamtError, type CamtErrorCode } from './camt.errors';
 import { compileRecords, type CompiledRecords, type PathNode } from './record-path.trie';
 
+/** The longest text node accepted; a statement's longest field is a few hundred characters. */
+export const MAX_TEXT_CHARS = 1024 * 1024;
+
 const RECORDS: Record<CamtMessageType, CompiledRecords> = {
   'camt.052': compileRecords(camtRecords('camt.052')),
   'camt.053': compileRecords(camtRecords('camt.053')),
@@ -92,6 +95,12 @@ export class CamtDocumentHandler {
   write(text: string): void {
     if (!this.sawRoot) this.refuseDoctypeEarly(text);
     this.parser.write(text);
+    // saxes gathers a text node whole before it reports it, listened to or not:
+    // an endless one would grow memory with the file until the string limit.
+    // No field of a statement comes near this size.
+    if ((this.parser as unknown as { text: string }).text.length > MAX_TEXT_CHARS) {
+      this.fail('camt.text-too-long', `a text node is longer than ${MAX_TEXT_CHARS} characters`);
+    }
   }
 
   /** The transactions completed since the last call. */

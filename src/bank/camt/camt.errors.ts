@@ -15,7 +15,8 @@ export type CamtErrorCode =
   | 'camt.invalid-amount'
   | 'camt.invalid-credit-debit'
   | 'camt.missing-status'
-  | 'camt.invalid-date';
+  | 'camt.invalid-date'
+  | 'camt.text-too-long';
 
 /** A file the reader refuses; the message starts with `file:line:` like a compiler's. */
 export class CamtError extends Error {

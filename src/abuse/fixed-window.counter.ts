@@ -1,0 +1,37 @@
+/**
+ * Counts hits per key in fixed windows of time, in memory, per process. Keys
+ * are digests or pseudonyms, never ids; the map is emptied as each window ends,
+ * so nothing outlives a window and memory is bounded by the hits it allows.
+ */
+export class FixedWindowCounter {
+  private readonly counts = new Map<string, number>();
+  private windowStartedAt = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one hit; false once the key has used up its limit in this window. */
+  hit(key: string): boolean {
+    this.roll();
+    const used = this.counts.get(key) ?? 0;
+    if (used >= this.limit) return false;
+    this.counts.set(key, used + 1);
+    return true;
+  }
+
+  /** Whole seconds until the window ends, for Retry-After. */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.windowStartedAt + this.windowMs - this.now()) / 1000));
+  }
+
+  private roll(): void {
+    const now = this.now();
+    if (now - this.windowStartedAt >= this.windowMs) {
+      this.counts.clear();
+      this.windowStartedAt = now;
+    }
+  }
+}
