@@ -5,29 +5,18 @@
  *   issue_rps=<n> p99_ms=<n> vs_get=<ratio> vs_commit=<ratio>
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { SQLITE_PRAGMAS } from '../src/database/data-source.factory';
+import { freePort, startService } from './bench-service';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const MAILBOXES = 500;
-const ROOT = resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** The durable-commit ceiling of this disk: one row, one transaction, one fsync. */
 function rawCommitRate(dir: string, seconds: number): number {
@@ -47,47 +36,6 @@ function rawCommitRate(dir: string, seconds: number): number {
   return n / seconds;
 }
 
-async function startService(dir: string, port: number, key: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-        : []),
-      '-r',
-      require.resolve('@swc-node/register'),
-      join(ROOT, 'src/main.ts'),
-    ],
-    {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-        NODE_ENV: 'production',
-        PORT: String(port),
-        DATABASE_URL: `sqlite:${join(dir, 'billing.sqlite')}`,
-        API_KEYS: `webmail:${key}`,
-        SECRET_KEY: randomBytes(32).toString('hex'),
-        // Enough room for every code the run issues; the limit is not what is measured.
-        MAX_OPEN_CODES: '1000000',
-        CODE_ISSUE_LIMIT_PER_MINUTE: '1000000',
-      },
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the service did not start');
-}
-
 function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((done, fail) => {
     autocannon(options, (error, result) => (error ? fail(error) : done(result)));
@@ -98,7 +46,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
   const port = await freePort();
   const key = randomBytes(24).toString('hex');
-  const service = await startService(dir, port, key);
+  const service = await startService(dir, port, { webmail: key });
   const base = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   try {

@@ -6,68 +6,18 @@
  * Options: BENCH_SECONDS (default 30), BENCH_CONNECTIONS (default 50),
  * BENCH_IMPORT_ENTRIES (default 20000).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { freePort, startService } from './bench-service';
 import { generateCamt053 } from './camt-generate';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const IMPORT_ENTRIES = Number(process.env.BENCH_IMPORT_ENTRIES ?? 20_000);
 const MAILBOXES = 2000;
-const ROOT = resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function startService(
-  dir: string,
-  port: number,
-  keys: Record<string, string>,
-): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/main.ts')],
-    {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-        NODE_ENV: 'production',
-        PORT: String(port),
-        DATABASE_URL: `sqlite:${join(dir, 'billing.sqlite')}`,
-        API_KEYS: Object.entries(keys)
-          .map(([role, key]) => `${role}:${key}`)
-          .join(','),
-        SECRET_KEY: randomBytes(32).toString('hex'),
-        MAX_OPEN_CODES: '1000000',
-        CODE_ISSUE_LIMIT_PER_MINUTE: '1000000',
-        BANK_UPLOAD_LIMIT_BYTES: String(1024 * 1024 * 1024),
-      },
-    },
-  );
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the service did not start');
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'billing-load-'));
@@ -75,7 +25,9 @@ async function main(): Promise<void> {
   const keys = Object.fromEntries(
     ['webmail', 'staff', 'importer'].map((role) => [role, randomBytes(24).toString('hex')]),
   );
-  const service = await startService(dir, port, keys);
+  const service = await startService(dir, port, keys, {
+    BANK_UPLOAD_LIMIT_BYTES: String(1024 * 1024 * 1024),
+  });
   const base = `http://127.0.0.1:${port}`;
   const as = (role: string) => ({
     authorization: `Bearer ${keys[role]}`,
