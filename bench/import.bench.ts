@@ -6,6 +6,13 @@
  * memory are its own. The import runs from the built service (dist/).
  * Last line: entries=<n> import_s=<s> ratio_vs_sax=<x> ratio_vs_camt_parser=<x> peak_rss_mb=<n>
  * Arguments: [entries=100000] [small=10000]
+ * Diagnostics of the import pass (environment):
+ *   BENCH_MEMORY=1             samples of RSS, heap and V8's spaces every 200 ms, on stderr
+ *   BENCH_PROFILE=<dir>        a CPU profile
+ *   BENCH_HEAP_PROFILE=<file>  a sampling heap profile that keeps what survived the
+ *                              young generation (what grows the old one)
+ *   BENCH_NODE_FLAGS="..."     flags for the passes' node, e.g. --trace-gc-nvp together
+ *   BENCH_TRACE=<file>         with this, which keeps what the flags print
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,17 +58,22 @@ const passes = {
     Object.assign(process.env, JSON.parse(envJson));
     require(root + '/node_modules/reflect-metadata');
     const { NestFactory } = require(root + '/node_modules/@nestjs/core');
-    const { AppModule } = require(root + '/dist/app.module');
+    // The modules \`bank import\` starts (src/cli/main.ts), not the whole service's.
+    const { BankImportModule } = require(root + '/dist/bank/bank-import.module');
     const { BankImportService } = require(root + '/dist/bank/bank-import.service');
     const { createLogger } = require(root + '/dist/common/logger');
     const { buildConfig, parseEnv } = require(root + '/dist/config/app-config');
     const config = buildConfig(parseEnv(process.env));
     const logger = createLogger('warn');
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, logger, schedule: false }), { logger: false });
+    const app = await NestFactory.createApplicationContext(BankImportModule.forRoot({ config, logger }), { logger: false });
     const samples = [];
-    const sampler = process.env.BENCH_MEMORY ? setInterval(() => { const m = process.memoryUsage(); samples.push([Math.round(m.rss / 1e6), Math.round(m.heapTotal / 1e6), Math.round(m.heapUsed / 1e6)]); }, 200) : null;
+    const sampler = process.env.BENCH_MEMORY ? setInterval(() => { const m = process.memoryUsage(); const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_size / 1e6)])); samples.push([Math.round(m.rss / 1e6), Math.round(m.heapTotal / 1e6), Math.round(m.heapUsed / 1e6), spaces.new_space, spaces.old_space, spaces.code_space, spaces.large_object_space]); }, 200) : null;
+    const inspector = process.env.BENCH_HEAP_PROFILE ? new (require('node:inspector').Session)() : null;
+    const post = (method, params) => new Promise((ok, ko) => inspector.post(method, params, (e, r) => (e ? ko(e) : ok(r))));
+    if (inspector) { inspector.connect(); await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true }); }
     const started = process.hrtime.bigint();
     const report = await app.get(BankImportService).importFiles([{ path: file, size: 0 }]);
+    if (inspector) { const { profile } = await post('HeapProfiler.stopSampling', {}); require('node:fs').writeFileSync(process.env.BENCH_HEAP_PROFILE, JSON.stringify(profile)); }
     if (sampler) { clearInterval(sampler); process.stderr.write(JSON.stringify(samples) + '\\n'); }
     if (process.env.BENCH_MEMORY) { if (global.gc) global.gc(); process.stderr.write(JSON.stringify(process.memoryUsage()) + '\\n'); }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -100,7 +112,11 @@ function run(child: string, mode: string, file: string, env: Record<string, stri
       maxBuffer: 16 * 1024 * 1024,
     },
   );
-  return JSON.parse(output) as Pass;
+  // Node flags such as --trace-gc print to stdout too: the pass's figures are its last line.
+  const lines = output.trimEnd().split('\n');
+  if (lines.length > 1 && process.env.BENCH_TRACE)
+    writeFileSync(`${process.env.BENCH_TRACE}.${mode}`, output);
+  return JSON.parse(lines[lines.length - 1]) as Pass;
 }
 
 /** Spellings a person or bank gives a code: grouped, lower case, run together, cut in two. */

@@ -101,7 +101,7 @@ export function fileSource(
   size: number | null,
   name = basename(path),
 ): StatementSource {
-  return { name, size, open: () => createReadStream(path) };
+  return { name, size, open: () => createReadStream(path, { highWaterMark: 16 * 1024 }) };
 }
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);

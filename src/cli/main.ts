@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../app.module';
+import type { AppModule } from '../app.module';
+import { BankImportModule } from '../bank/bank-import.module';
 import { BankImportService } from '../bank/bank-import.service';
 import { CamtError } from '../bank/camt';
 import { createLogger, NestPinoLogger } from '../common/logger';
@@ -23,18 +24,31 @@ const USAGE = `usage: billing <command>
   fees run [--on <day>]            charge the monthly fees due on that day (default today)
   balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing`;
 
-/** The service's modules without HTTP, for commands that touch the database. */
+/** The whole service's module, loaded only by the commands that need it. */
+function serviceModule(): typeof AppModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand: `bank import` does without it
+  return (require('../app.module') as { AppModule: typeof AppModule }).AppModule;
+}
+
+type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+
+/**
+ * A command's modules, without HTTP: the whole service's (loaded only when a
+ * command needs it) or, for `bank import`, only the importer's.
+ */
 async function withApp<T>(
-  work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>,
+  work: (app: Context) => Promise<T>,
+  modules: 'service' | 'bank-import' = 'service',
 ): Promise<T> {
   const config = buildConfig(withDevelopmentSecrets(parseEnv(process.env)).env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined);
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ config, logger, schedule: false }),
-    {
-      logger: new NestPinoLogger(logger),
-    },
-  );
+  const root =
+    modules === 'bank-import'
+      ? BankImportModule.forRoot({ config, logger })
+      : serviceModule().forRoot({ config, logger, schedule: false });
+  const app = await NestFactory.createApplicationContext(root, {
+    logger: new NestPinoLogger(logger),
+  });
   try {
     return await work(app);
   } finally {
@@ -72,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`bank import: ${failure.file}: ${failure.message}\n`);
       process.stdout.write(JSON.stringify(report) + '\n');
       return failures.length > 0 ? 1 : 0;
-    });
+    }, 'bank-import');
   }
   if (group === 'fees' && command === 'run') {
     const on = rest.findIndex((a) => a === '--on' || a.startsWith('--on='));
