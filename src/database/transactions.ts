@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -101,9 +103,13 @@ export class Transactions implements OnApplicationShutdown {
   private draining = false;
   private readonly statements = new Map<string, PreparedSqlite>();
   private closed = false;
+  /** The SQLite file as it was when opened (see sameFile). */
+  private opened?: { db: BetterSqlite3.Database; path: string; dev: number; ino: number };
   static readonly MAX_GROUP = 256;
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    if (this.dialect === 'sqlite' && dataSource.isInitialized) this.sameFile(this.sqlite);
+  }
 
   get dialect(): 'sqlite' | 'postgres' {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
@@ -143,14 +149,20 @@ export class Transactions implements OnApplicationShutdown {
   private async runPostgres<T>(work: Work<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      await runner.connect();
+      // No session to be had (server down, database refusing connections): a 503.
+      await runner.connect().catch((error: unknown) => Promise.reject(unavailable(error)));
       await runner.startTransaction();
       try {
         const result = await work(this.postgresTx(runner));
         await runner.commitTransaction();
         return result;
       } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        // A session the server ended cannot roll back, nor say what failed
+        // first; its transaction died with it: a 503, not a 500.
+        if (runner.isTransactionActive)
+          await runner
+            .rollbackTransaction()
+            .catch((lost: unknown) => Promise.reject(unavailable(lost)));
         throw error;
       }
     } finally {
@@ -287,6 +299,16 @@ export class Transactions implements OnApplicationShutdown {
       group[0].reject(lone.error);
       return;
     }
+    if (!this.sameFile(db)) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // nothing left to undo
+      }
+      const error = new ServiceUnavailable('the database file was removed or replaced');
+      for (const unit of group) unit.reject(error);
+      return;
+    }
     try {
       db.exec('COMMIT');
     } catch (error) {
@@ -304,6 +326,30 @@ export class Transactions implements OnApplicationShutdown {
       if (outcome.ok) unit.resolve(outcome.value);
       else unit.reject(outcome.error);
     });
+  }
+
+  /**
+   * True while the database's path still names the file that was opened. On
+   * Linux a removed or replaced file stays writable through the open
+   * descriptor: a COMMIT would succeed into a file that no restart finds
+   * again, and a cash letter answered 201 would be lost. One stat per group
+   * (a few µs), not per statement; a new connection is remembered as opened.
+   */
+  private sameFile(db: BetterSqlite3.Database): boolean {
+    if (db.memory) return true;
+    try {
+      if (this.opened?.db !== db) {
+        const path = resolve(db.name);
+        const stat = statSync(path, { throwIfNoEntry: false });
+        if (!stat) return false;
+        this.opened = { db, path, dev: stat.dev, ino: stat.ino };
+      }
+      const now = statSync(this.opened.path, { throwIfNoEntry: false });
+      return now !== undefined && now.dev === this.opened.dev && now.ino === this.opened.ino;
+    } catch {
+      // The folder gone or unreadable: the path names no file we can trust.
+      return false;
+    }
   }
 
   /**

@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument, AnEntry } from '../support/camt-builder';
+import { faultSeed, placePoint, seededRandom, spreadPoints } from '../support/fault-points';
 import { startTestApp, TEST_SECRET } from '../support/test-app';
+import { copyDatabase } from '../support/database-copy';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const ROOT = resolve(__dirname, '../..');
@@ -21,6 +22,54 @@ function cliEnv(db: TestDatabase): NodeJS.ProcessEnv {
     SECRET_KEY: TEST_SECRET,
     API_KEYS: 'admin:cli-test-key-000000000000000',
   };
+}
+
+const KILLS = 20;
+const SEED = faultSeed();
+
+/**
+ * Runs `bank import --progress` and notes when each progress line came (ms
+ * from the start); with `kill`, sends SIGKILL `delayMs` after the start of
+ * segment `index` (0: the start, i: the i-th line).
+ */
+async function watchedImport(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  kill?: { index: number; delayMs: number },
+): Promise<{
+  lines: number[];
+  exitMs: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['-r', ...CLI, 'bank', 'import', file, '--progress'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (kill && lines.length === kill.index)
+      timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+  };
+  arm();
+  let rest = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = rest + chunk.toString();
+    const complete = text.split('\n');
+    rest = complete.pop() ?? '';
+    for (const line of complete) {
+      if (!/: \d+ transactions$/.test(line)) continue;
+      lines.push(Date.now() - started);
+      arm();
+    }
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.on('exit', (c, s) => done([c, s])),
+  );
+  clearTimeout(timer);
+  return { lines, exitMs: Date.now() - started, code, signal };
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv) {
@@ -53,29 +102,6 @@ async function snapshot(db: TestDatabase) {
   }
 }
 
-async function copyDatabase(from: TestDatabase): Promise<TestDatabase> {
-  const to = await createTestDatabase();
-  if (from.dialect === 'sqlite') {
-    copyFileSync(
-      new URL(`file://${from.url.slice('sqlite:'.length)}`).pathname,
-      to.url.slice('sqlite:'.length),
-    );
-    return to;
-  }
-  const admin = new Client({ connectionString: to.url });
-  await admin.connect();
-  const name = (url: string) => new URL(url).pathname.slice(1);
-  await admin.query(`DROP SCHEMA public CASCADE`);
-  await admin.end();
-  // A template copy needs the source to be idle, which it is between runs.
-  const server = new Client({ connectionString: from.url.replace(/\/[^/]+$/, '/postgres') });
-  await server.connect();
-  await server.query(`DROP DATABASE ${name(to.url)}`);
-  await server.query(`CREATE DATABASE ${name(to.url)} TEMPLATE ${name(from.url)}`);
-  await server.end();
-  return to;
-}
-
 describe('bank import on the command line', () => {
   it('prints the import report and fails with one line per unreadable file', async () => {
     const db = await createTestDatabase();
@@ -97,13 +123,14 @@ describe('bank import on the command line', () => {
     }
   });
 
-  it('leaves exactly the state of one clean import after kill -9 at several points and a re-run', async () => {
+  it(`leaves exactly the state of one clean import after kill -9 at ${KILLS} seeded points (FAULT_SEED=${SEED}) and a re-run`, async () => {
     const db = await createTestDatabase();
     const app = await startTestApp({ db });
     const entries: AnEntry[] = [];
     for (let i = 0; i < 40; i++)
       entries.push({ ustrd: [`Aufladung ${await issueCode(app, await registerMailbox(app))}`] });
-    for (let i = 0; i < 40_000; i++)
+    // Big enough for a few progress lines (one per 1,000), small enough for 20 runs.
+    for (let i = 0; i < 3000; i++)
       entries.push({ ustrd: [`Rechnung ${i}`], amount: `${(i % 90) + 1}.00` });
     await app.close();
     const file = join(db.dir, 'statement.xml');
@@ -111,41 +138,56 @@ describe('bank import on the command line', () => {
 
     const clean = await copyDatabase(db);
     try {
-      expect(cli(['bank', 'import', file], cliEnv(clean)).status).toBe(0);
+      const run = await watchedImport(file, cliEnv(clean));
+      expect(run.code).toBe(0);
       const expected = await snapshot(clean);
+      // Segments between what the import prints: start to the first progress line
+      // (start-up, then the first 1,000; twice the weight), one per 1,000 more,
+      // the last line to the end of the process (commit, shutdown).
+      const moments = [0, ...run.lines, run.exitMs];
+      const segments = run.lines.map((_, i) => ({
+        weight: i === 0 ? 2 : 1,
+        cleanMs: moments[i + 1] - moments[i],
+      }));
+      segments.push({ weight: 1, cleanMs: run.exitMs - run.lines[run.lines.length - 1] });
 
       const before = await snapshot(db);
-      const killed: number[] = [];
-      // Kill when the import has read this many transactions: inside its transaction.
-      for (const after of [1000, 8000, 16000, 24000, 32000, 39000]) {
-        const child = spawn(
-          process.execPath,
-          ['-r', ...CLI, 'bank', 'import', file, '--progress'],
-          {
-            env: cliEnv(db),
-            stdio: ['ignore', 'ignore', 'pipe'],
-          },
-        );
-        child.stderr.on('data', (chunk: Buffer) => {
-          const counts = [...chunk.toString().matchAll(/: (\d+) transactions/g)].map((m) =>
-            Number(m[1]),
-          );
-          if (counts.some((n) => n >= after)) child.kill('SIGKILL');
-        });
-        const signal = await new Promise<NodeJS.Signals | null>((done) =>
-          child.on('exit', (_code, s) => done(s)),
-        );
-        expect(signal).toBe('SIGKILL');
-        // Whole or nothing: killed inside its transaction, the import left nothing.
-        expect(await snapshot(db)).toBe(before);
-        killed.push(after);
+      expect(before).not.toBe(expected);
+      const random = seededRandom(SEED);
+      const outcomes: string[] = [];
+      for (const point of spreadPoints(KILLS, random)) {
+        const at = placePoint(point, segments);
+        const where = `FAULT_SEED=${SEED}, segment ${at.index} + ${at.delayMs} ms`;
+        const killed = await watchedImport(file, cliEnv(db), at);
+        const state = await snapshot(db);
+        // Whole or nothing; a process that ended before the signal ended well.
+        expect([before, expected], where).toContain(state);
+        if (killed.signal !== 'SIGKILL') {
+          expect(killed.code, where).toBe(0);
+          expect(state, where).toBe(expected);
+        }
+        // Killed while starting or reading its first thousand: two thousand
+        // transactions and the commit were still ahead of it.
+        if (at.index === 0) expect(state, where).toBe(before);
+        outcomes.push(`${at.index}:${state === before ? 'nothing' : 'whole'}`);
       }
-      expect(killed).toHaveLength(6);
+      // The points are placed by a clean run's timing and a killed run may be
+      // faster or slower (a loaded machine), so which of the later ones came
+      // before the commit varies; most must have: the kills hit the import
+      // itself, not only its end.
+      expect(
+        outcomes.filter((o) => o.endsWith('nothing')).length,
+        outcomes.join(' '),
+      ).toBeGreaterThanOrEqual(KILLS / 2);
+      // Spread over the whole run: from the start-up to the last line and past it.
+      expect(new Set(outcomes.map((o) => o.split(':')[0])).size, outcomes.join(' ')).toBe(
+        segments.length,
+      );
       expect(cli(['bank', 'import', file], cliEnv(db)).status).toBe(0);
       expect(await snapshot(db)).toBe(expected);
     } finally {
       await clean.drop();
       await db.drop();
     }
-  }, 180_000);
+  }, 600_000);
 });
