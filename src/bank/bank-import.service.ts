@@ -66,7 +66,7 @@ export class BankImportService {
         onProgress?.({ file: source.name, bytes, size: source.size, transactions });
       try {
         for await (const transaction of read) {
-          const entry = toBankEntry(transaction, digest);
+          const entry = toBankEntry(transaction, digest, source.name);
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;

@@ -1,17 +1,41 @@
 import type { CamtTransaction } from './camt';
 import { ReceivedPayment } from '../payments/received-payment';
+import { StatementRejected } from './bank.errors';
+
+/**
+ * Widths of the journal's columns (payment.payer_name, payer_iban, external_ref).
+ * A valid file stays far below them (names 140, accounts 34, references 35
+ * characters); PostgreSQL refuses a longer value, so a broken file's is fitted.
+ */
+const NAME_CHARS = 255;
+const ACCOUNT_CHARS = 64;
+const REFERENCE_CHARS = 255;
 
 export type BankEntry =
   { kind: 'payment'; payment: ReceivedPayment } | { kind: 'ignored'; why: 'debit' | 'not-booked' };
 
 /**
- * Turns one CAMT transaction into a received payment for the intake, or says
- * why it is not one. Only booked credits are money received; a reversal is
- * recorded (and never credited) so that staff can undo what it reverses.
+ * Turns one CAMT transaction of the file `fileName` into a received payment for
+ * the intake, or says why it is not one. Only booked credits are money
+ * received; a reversal is recorded (and never credited) so that staff can undo
+ * what it reverses.
  */
-export function toBankEntry(t: CamtTransaction, digest: (text: string) => string): BankEntry {
+export function toBankEntry(
+  t: CamtTransaction,
+  digest: (text: string) => string,
+  fileName: string,
+): BankEntry {
   if (t.status !== 'BOOK') return { kind: 'ignored', why: 'not-booked' };
   if (t.creditDebit === 'DBIT' && !t.reversal) return { kind: 'ignored', why: 'debit' };
+  // ISO 20022 leaves both dates optional, so the reader does; a payment needs
+  // its day. Refuse the file rather than guess one: the import is all or nothing.
+  const bookedOn = t.bookingDate ?? t.valueDate;
+  if (bookedOn === null) {
+    throw new StatementRejected(
+      `${fileName}:${t.line}: a booked entry without BookgDt or ValDt: no day to book it on`,
+      [{ path: fileName, message: 'bank.missing-booking-day' }],
+    );
+  }
   const unstructured = t.remittance.unstructuredParts;
   return {
     kind: 'payment',
@@ -20,8 +44,13 @@ export function toBankEntry(t: CamtTransaction, digest: (text: string) => string
       externalRef: bookingReference(t, digest),
       amountMinor: t.amountMinor,
       currency: t.currency,
-      bookedOn: (t.bookingDate ?? t.valueDate)!,
-      payer: { name: t.debtorName ?? t.ultimateDebtorName, iban: t.debtorIban },
+      bookedOn,
+      payer: {
+        // A name cut short still helps staff find the payer.
+        name: cut(t.debtorName ?? t.ultimateDebtorName, NAME_CHARS),
+        // An account number cut short would send a refund elsewhere: none then.
+        iban: (t.debtorIban?.length ?? 0) <= ACCOUNT_CHARS ? t.debtorIban : null,
+      },
       // Ustrd lines are joined without a separator for matching: banks cut lines
       // at fixed widths, through the middle of a code.
       texts: [
@@ -45,6 +74,12 @@ export function toBankEntry(t: CamtTransaction, digest: (text: string) => string
  * then the same booking is recognised again only in the same file.
  */
 export function bookingReference(t: CamtTransaction, digest: (text: string) => string): string {
+  const reference = fullReference(t, digest);
+  // Only a broken file makes one this long; its keyed digest recognises it again.
+  return reference.length <= REFERENCE_CHARS ? reference : `digest:${digest(reference)}`;
+}
+
+function fullReference(t: CamtTransaction, digest: (text: string) => string): string {
   const account = t.accountIban ?? '-';
   const day = t.bookingDate ?? t.valueDate ?? '-';
   const money = `${t.amountMinor}${t.currency}`;
@@ -68,4 +103,10 @@ export function bookingReference(t: CamtTransaction, digest: (text: string) => s
     ]),
   );
   return `${account}/digest:${summary}`;
+}
+
+/** At most `chars` characters, never splitting one in two. */
+function cut(text: string | null, chars: number): string | null {
+  if (text === null || text.length <= chars) return text;
+  return Array.from(text).slice(0, chars).join('');
 }

@@ -180,6 +180,70 @@ describe('bank statements', () => {
     expect(await balanceOf(t, id)).toBe(1200);
   });
 
+  it('refuses a booked credit without booking or value date with 422 naming the file and line', async () => {
+    const before = await count(t, 'payment');
+    const fixture = readFileSync(
+      join(__dirname, '../fixtures/camt/camt053-booked-credit-without-dates.xml'),
+    );
+    const res = await upload(fixture);
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: expect.stringMatching(/statement-rejected$/),
+      status: 422,
+      // The upload is spooled to a file named "upload"; line 33 is the second Ntry.
+      detail: expect.stringMatching(/^upload:33: .*BookgDt or ValDt/),
+      errors: [{ path: 'upload', message: 'bank.missing-booking-day' }],
+    });
+    expect(await count(t, 'payment')).toBe(before);
+  });
+
+  it('credits nothing from a file with a dateless booked credit, and keeps its codes live', async () => {
+    const [a, b] = [await registerMailbox(t), await registerMailbox(t)];
+    const [codeA, codeB] = [await issueCode(t, a), await issueCode(t, b)];
+    const before = await count(t, 'payment');
+    const dated = { ustrd: [codeA], ref: aBankRef() };
+    const res = await upload(aCamtDocument([dated, { ustrd: [codeB], bookingDate: null }]));
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'upload', message: 'bank.missing-booking-day' }]);
+    expect(await count(t, 'payment')).toBe(before);
+    expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([0, 0]);
+    // The bank's corrected file credits both: nothing of the refused one was kept.
+    const fixed = await upload(aCamtDocument([dated, { ustrd: [codeB] }]));
+    expect(fixed.body.credits).toEqual({ credited: 2, unmatched: 0, duplicate: 0 });
+    expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([1200, 1200]);
+  });
+
+  it("fits a broken file's overlong payer name, account and bank reference into the journal", async () => {
+    // ISO allows 140, 34 and 35 characters; the journal holds 255, 64 and 255
+    // (PostgreSQL refused longer ones with a 500).
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const long = {
+      debtorName: `${'Ä'.repeat(254)}😀 and more`,
+      debtorIban: 'DE'.repeat(40),
+      ref: `R-${'9'.repeat(300)}`,
+    };
+    const xml = aCamtDocument([
+      { ...long, ustrd: ['Aufladung ohne Code'] },
+      { ...long, ref: `C-${'9'.repeat(300)}`, ustrd: [code], amount: '7.00' },
+    ]);
+    const first = await upload(xml);
+    expect(first.status).toBe(201);
+    expect(first.body.credits).toEqual({ credited: 1, unmatched: 1, duplicate: 0 });
+    const [row] = await t.sql<{ payer_name: string; payer_iban: string | null; ref: string }>(
+      "SELECT payer_name, payer_iban, external_ref AS ref FROM payment WHERE channel = 'bank' AND payer_name LIKE $1",
+      ['ÄÄÄ%'],
+    );
+    expect(row.payer_name).toBe(`${'Ä'.repeat(254)}😀`);
+    expect(row.payer_iban).toBeNull();
+    expect(row.ref).toMatch(/^digest:[0-9a-f]{64}$/);
+    // The same file again: both bookings are recognised, no money moves twice.
+    const again = await upload(xml);
+    expect(again.body.credits).toEqual({ credited: 0, unmatched: 0, duplicate: 2 });
+    expect(await balanceOf(t, id)).toBe(700);
+  });
+
   it('books all credits of one import on one day', async () => {
     const ids = [await registerMailbox(t), await registerMailbox(t)];
     const xml = aCamtDocument([

@@ -8,7 +8,8 @@ export interface AnEntry {
   creditDebit?: 'CRDT' | 'DBIT';
   status?: 'BOOK' | 'PDNG' | 'INFO';
   reversal?: boolean;
-  bookingDate?: string;
+  /** Also the value day; null leaves out both BookgDt and ValDt. */
+  bookingDate?: string | null;
   ref?: string | null;
   ustrd?: string[];
   debtorName?: string;
@@ -22,9 +23,10 @@ const escape = (text: string) =>
 let refs = 0;
 export const aBankRef = () => `ACSR-${Date.now().toString(36)}-${++refs}`;
 
-export function anEntry(
-  overrides: AnEntry = {},
-): Required<Omit<AnEntry, 'ref'>> & { ref: string | null } {
+export function anEntry(overrides: AnEntry = {}): Required<Omit<AnEntry, 'ref' | 'bookingDate'>> & {
+  ref: string | null;
+  bookingDate: string | null;
+} {
   return {
     amount: '12.00',
     currency: 'EUR',
@@ -63,8 +65,8 @@ export function aCamtDocument(
         <CdtDbtInd>${e.creditDebit}</CdtDbtInd>
         ${e.reversal ? '<RvslInd>true</RvslInd>' : ''}
         <Sts><Cd>${e.status}</Cd></Sts>
-        <BookgDt><Dt>${e.bookingDate}</Dt></BookgDt>
-        <ValDt><Dt>${e.bookingDate}</Dt></ValDt>
+        ${e.bookingDate === null ? '' : `<BookgDt><Dt>${e.bookingDate}</Dt></BookgDt>`}
+        ${e.bookingDate === null ? '' : `<ValDt><Dt>${e.bookingDate}</Dt></ValDt>`}
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
           <Refs><EndToEndId>${escape(e.endToEndId)}</EndToEndId></Refs>

@@ -5,12 +5,11 @@
  * Sts/Cd), so its values are brought to our form before comparing.
  */
 import { parseCamt053, type Transaction as ParserEntry } from 'camt-parser';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CamtError, readCamtFile, type CamtTransaction } from '../../../src/bank/camt';
 import { parseDecimalToMinor } from '../../../src/common/money';
-
-const CORPUS = resolve(__dirname, '../../../../shared/camt-corpus');
+import { CAMT_CORPUS as CORPUS, corpusFiles } from '../../support/camt-corpus';
 
 /** Files our reader refuses on purpose though camt-parser reads them (see conformance.ts). */
 const REFUSED_ON_PURPOSE: Record<string, string> = {
@@ -19,18 +18,9 @@ const REFUSED_ON_PURPOSE: Record<string, string> = {
 };
 
 function camt053Files(): string[] {
-  if (!existsSync(resolve(CORPUS, 'MANIFEST.tsv'))) {
-    throw new Error(
-      `the CAMT corpus is missing at ${CORPUS}: CI must provide ../shared/camt-corpus`,
-    );
-  }
-  const [header, ...rows] = readFileSync(resolve(CORPUS, 'MANIFEST.tsv'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split('\t'));
-  const file = header.indexOf('file');
-  const type = header.indexOf('msg_type_version');
-  return rows.filter((row) => row[type].startsWith('camt.053.')).map((row) => row[file]);
+  return corpusFiles()
+    .filter((file) => file.manifest?.msg_type_version.startsWith('camt.053.'))
+    .map((file) => file.name);
 }
 
 async function ours(name: string): Promise<CamtTransaction[] | CamtError> {
