@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { DomainError, FieldError, PROBLEM_BASE } from './domain-error';
+import { DomainError, FieldError, PROBLEM_BASE, ServiceUnavailable } from './domain-error';
 import { LOGGER } from './logger';
 
 interface Problem {
@@ -58,6 +58,10 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(error: unknown): Problem {
     if (error instanceof DomainError) {
+      // The service's own outages (the database file gone, closed, refusing) are
+      // for operators to see; their messages are written here and quote no value.
+      if (error instanceof ServiceUnavailable)
+        this.logger.error({ err: { type: error.slug } }, error.message);
       return {
         type: `${PROBLEM_BASE}/${error.slug}`,
         title: error.title,

@@ -103,6 +103,10 @@ describe('the database going away', () => {
           .send(letter);
         expectUnavailable(res, t.db);
         expectUnavailable(await t.http.get('/health'), t.db);
+        // Operators see why, in a line that names no path.
+        const outage = t.logs.filter((line) => line.includes('"type":"unavailable"'));
+        expect(outage.length).toBeGreaterThan(0);
+        for (const line of outage) expect(line).not.toContain(t.db.dir);
 
         await fault.restore(t.db);
         expect((await t.http.get('/health')).status).toBe(200);
