@@ -195,12 +195,14 @@ export class PaymentIntake {
   private async match(tx: Tx, payment: ReceivedPayment, today: Day): Promise<Match> {
     const found = findCodes(payment.texts, { correctTypos: payment.correctTypos });
     const exact = await this.live(tx, found.exact, today);
-    if (exact.length === 1) return { ok: true, ...exact[0] };
+    if (exact.length === 1)
+      return { ok: true, sighting: exact[0].sighting, codeHash: exact[0].codeHash };
     if (exact.length > 1) return { ok: false, reason: 'ambiguous-code' };
     // A typo is corrected only where exactly one live code results.
     const corrected = await this.live(tx, found.corrected, today);
     const distinct = new Set(corrected.map((c) => c.codeHash));
-    if (distinct.size === 1) return { ok: true, ...corrected[0] };
+    if (distinct.size === 1)
+      return { ok: true, sighting: corrected[0].sighting, codeHash: corrected[0].codeHash };
     if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code' };
     return { ok: false, reason: found.exact.length > 0 ? 'unknown-code' : 'no-code' };
   }
