@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { buildConfig, ConfigError, parseEnv } from './config/app-config';
 import { withDevelopmentSecrets } from './config/development-secrets';
-import { createLogger } from './common/logger';
+import { createLogger, createStartupLogger } from './common/logger';
 
 async function main(): Promise<void> {
   let generated;
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     return fail(error);
   }
   if (generated.newApiKeys.length > 0) {
-    // Printed once, on the start that made them; afterwards they are only in the data folder.
+    // Printed once, on the start that made them; afterwards they are only in the
+    // data folder. Written to the terminal, not logged: a key never goes where
+    // logs are collected (test/privacy/logs).
     console.log(`Generated API keys (kept in ${config.dataDir}/api-keys; shown only now):`);
     for (const { role, key } of generated.newApiKeys) console.log(`  ${role.padEnd(9)} ${key}`);
   }
@@ -28,13 +30,16 @@ async function main(): Promise<void> {
   logger.info({ port: config.port, database: config.database.type }, 'billing service listening');
 }
 
+/** A configuration the service refuses: its own message names the variable, never the value. */
 function fail(error: unknown): void {
   const message = error instanceof ConfigError ? error.message : String(error);
-  console.error(`billing: ${message}`);
+  createStartupLogger().fatal(`billing: ${message}`);
   process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
-  console.error(`billing: could not start: ${(error as Error)?.message ?? String(error)}`);
+  createStartupLogger().fatal(
+    `billing: could not start: ${(error as Error)?.message ?? String(error)}`,
+  );
   process.exit(1);
 });

@@ -20,6 +20,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/**
+ * The logger of a start that failed before the service's own exists (the
+ * configuration names the level): one line on stderr, written before the
+ * process exits.
+ */
+export function createStartupLogger(): Logger {
+  return createLogger('info', pino.destination({ dest: 2, sync: true }));
+}
+
 /** Lets Nest's own messages (start-up, module init) go through the same logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}

@@ -39,9 +39,6 @@ describe('unlinkability on disk', () => {
       const haystacks = [...stored, logs];
       if (db.dialect === 'sqlite') {
         expect(stored.map((f) => f.name)).toContain('billing.sqlite');
-        console.info(
-          `scanned ${stored.map((f) => `${f.name} ${f.bytes.length} B`).join(', ')}, logs ${logs.bytes.length} B`,
-        );
       }
 
       // The scan finds what is there: the open codes' hashes and a live pseudonym;
