@@ -6,7 +6,8 @@ import { AuthFailureLimitGuard } from './abuse/auth-failure-limit.guard';
 import { IssuanceLimitGuard } from './abuse/issuance-limit.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BankImportService } from './bank/bank-import.service';
-import { BankInboxJob, SCHEDULE_ENABLED } from './bank/bank-inbox.job';
+import { BankInboxJob } from './bank/bank-inbox.job';
+import { SCHEDULE_ENABLED } from './common/schedule';
 import { JobLock } from './database/job-lock';
 import { BankStatementsController } from './bank/bank-statements.controller';
 import { CashController } from './cash/cash.controller';
@@ -25,6 +26,7 @@ import { HealthController } from './health/health.controller';
 import { MailboxesController } from './mailboxes/mailboxes.controller';
 import { MailboxesService } from './mailboxes/mailboxes.service';
 import { PaymentIntake } from './payments/payment-intake';
+import { Settlement } from './payments/settlement/settlement.service';
 import { UnmatchedController } from './payments/unmatched.controller';
 import { UnmatchedService } from './payments/unmatched.service';
 import { PayPalModule } from './paypal/paypal.module';
@@ -80,6 +82,7 @@ export class AppModule {
         KeyedHash,
         Idempotency,
         PaymentIntake,
+        Settlement,
         MailboxesService,
         TopupCodesService,
         CashService,
@@ -100,7 +103,16 @@ export class AppModule {
         RetentionJob,
         ...(options.overrides ?? []),
       ],
-      exports: [AppConfig, LOGGER, Clock, KeyedHash, Idempotency, PaymentIntake],
+      exports: [
+        AppConfig,
+        LOGGER,
+        Clock,
+        KeyedHash,
+        Idempotency,
+        PaymentIntake,
+        Settlement,
+        JobLock,
+      ],
     };
   }
 }

@@ -5,7 +5,10 @@ import { KeyedHash } from '../common/keyed-hash';
 import { LOGGER } from '../common/logger';
 import { AppConfig } from '../config/app-config';
 import { DatabaseModule } from '../database/database.module';
+import { JobLock } from '../database/job-lock';
 import { PaymentIntake } from '../payments/payment-intake';
+import { Settlement } from '../payments/settlement/settlement.service';
+import { SCHEDULE_ENABLED } from '../common/schedule';
 import { BankImportService } from './bank-import.service';
 
 /**
@@ -27,6 +30,10 @@ export class BankImportModule {
         Clock,
         KeyedHash,
         PaymentIntake,
+        JobLock,
+        // The CLI settles only its own batch: no schedule.
+        { provide: SCHEDULE_ENABLED, useValue: false },
+        Settlement,
         BankImportService,
       ],
       // DatabaseModule reads the configuration.

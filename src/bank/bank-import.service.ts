@@ -5,6 +5,8 @@ import { KeyedHash } from '../common/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
+import { Settlement } from '../payments/settlement/settlement.service';
+import { CreditBatch } from '../payments/settlement/settling';
 import { toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
@@ -24,13 +26,15 @@ export interface ImportProgress {
  * an upload, a ZIP of statements) is one database transaction: it lands whole
  * or not at all, so a crash or a damaged file leaves nothing half-done, and a
  * re-run of the same bookings finds each one already taken (a duplicate).
- * All credits of one import are booked on one day (invariant 6).
+ * All credits of one import are booked on one day (invariant 6) and written
+ * together at its end, in random order (invariant 7).
  */
 @Injectable()
 export class BankImportService {
   constructor(
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(PaymentIntake) private readonly intake: PaymentIntake,
+    @Inject(Settlement) private readonly settlement: Settlement,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -53,7 +57,8 @@ export class BankImportService {
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
     const report = emptyReport();
-    const settleOn = this.clock.today();
+    // One import is one settlement: its credits are written together at the end.
+    const credits = new CreditBatch(this.clock.today());
     const digest = (text: string) => this.hash.request('bank-booking', text);
     for await (const source of sources) {
       let transactions = 0;
@@ -71,7 +76,10 @@ export class BankImportService {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;
           } else {
-            const outcome = await this.intake.take(tx, entry.payment, settleOn);
+            const outcome = await this.intake.take(tx, entry.payment, {
+              kind: 'batch',
+              batch: credits,
+            });
             report.credits[outcome.status]++;
           }
           if (++transactions % 1000 === 0) progress();
@@ -86,6 +94,7 @@ export class BankImportService {
       report.entries += read.summary.entries;
       progress();
     }
+    await this.settlement.closeBatch(tx, credits);
     return report;
   }
 

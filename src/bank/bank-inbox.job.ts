@@ -4,12 +4,11 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Logger } from 'pino';
 import { DomainError } from '../common/domain-error';
 import { LOGGER } from '../common/logger';
+import { SCHEDULE_ENABLED } from '../common/schedule';
 import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { BankImportService } from './bank-import.service';
 import { addReports, emptyReport, ImportReport } from './import-report';
-
-export const SCHEDULE_ENABLED = Symbol('SCHEDULE_ENABLED');
 
 /** A file still being written must not be imported: only files quiet this long are. */
 export const QUIET_MS = 10_000;

@@ -1,4 +1,4 @@
-import { Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Headers, Inject, OnModuleInit, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -24,12 +24,21 @@ export const STATEMENT_CONTENT_TYPES = ['application/xml', 'text/xml', 'applicat
 @ApiBearerAuth()
 @Roles('importer')
 @Controller('v1/bank-statements')
-export class BankStatementsController {
+export class BankStatementsController implements OnModuleInit {
   constructor(
     @Inject(BankImportService) private readonly bank: BankImportService,
     @Inject(Idempotency) private readonly idempotency: Idempotency,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  /** A crash mid-upload leaves a spooled statement behind: erased before anything else. */
+  onModuleInit(): void {
+    SpooledUpload.sweep(this.spoolDir);
+  }
+
+  private get spoolDir(): string {
+    return join(this.config.dataDir, 'spool');
+  }
 
   @Post()
   @ApiConsumes(...STATEMENT_CONTENT_TYPES)
@@ -50,7 +59,7 @@ export class BankStatementsController {
     const upload = await SpooledUpload.from(
       request.body,
       this.config.bankUploadLimitBytes,
-      join(this.config.dataDir, 'spool'),
+      this.spoolDir,
     );
     try {
       const stored = await this.idempotency.run(

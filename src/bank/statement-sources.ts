@@ -3,10 +3,13 @@ import {
   closeSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -72,27 +75,50 @@ export class SpooledUpload {
         createWriteStream(path, { mode: 0o600 }),
       );
     } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
+      // An aborted upload held part of a statement: erased like a finished one.
+      eraseTree(dir);
       throw error;
     }
     return new SpooledUpload(path, size, hash.digest('hex'), dir);
   }
 
+  /**
+   * Erases whatever a crash left in the spool folder (a kill -9 mid-upload
+   * skips discard): called at start-up, before any upload is taken.
+   */
+  static sweep(spoolDir: string): number {
+    if (!existsSync(spoolDir)) return 0;
+    const left = readdirSync(spoolDir);
+    for (const entry of left) eraseTree(join(spoolDir, entry));
+    return left.length;
+  }
+
   discard(): void {
-    try {
-      const fd = openSync(this.path, 'r+');
-      try {
-        const zeros = Buffer.alloc(64 * 1024);
-        for (let at = 0; at < this.size; at += zeros.length) {
-          writeSync(fd, zeros, 0, Math.min(zeros.length, this.size - at), at);
-        }
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+    eraseTree(this.dir);
+  }
+}
+
+/** Overwrites every file under `path` with zeros, to disk, then removes it all. */
+function eraseTree(path: string): void {
+  try {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) for (const entry of readdirSync(path)) eraseTree(join(path, entry));
+    else if (stat?.isFile()) overwrite(path, stat.size);
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function overwrite(path: string, size: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const zeros = Buffer.alloc(64 * 1024);
+    for (let at = 0; at < size; at += zeros.length) {
+      writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
     }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

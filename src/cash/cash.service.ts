@@ -8,6 +8,8 @@ import { parseCode } from '../codes/code-format';
 import { Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
 import { IntakeOutcome, ReceivedPayment } from '../payments/received-payment';
+import { Settlement } from '../payments/settlement/settlement.service';
+import { CreditBatch } from '../payments/settlement/settling';
 import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
 import { CashBatch, CashBatchOutcome, CashPayment, PaymentOutcome } from './cash.schemas';
 
@@ -22,6 +24,7 @@ export class CashService {
   constructor(
     @Inject(PaymentIntake) private readonly intake: PaymentIntake,
     @Inject(Idempotency) private readonly idempotency: Idempotency,
+    @Inject(Settlement) private readonly settlement: Settlement,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -32,13 +35,13 @@ export class CashService {
       idempotencyKey,
       { scope: 'cash-payment', body: letter },
       201,
+      // The journal row now (the answer names it), the credit at the next settlement.
       async (tx) =>
         toOutcome(
-          await this.intake.take(
-            tx,
-            this.received(code, letter.amountMinor, letter),
-            this.clock.today(),
-          ),
+          await this.intake.take(tx, this.received(code, letter.amountMinor, letter), {
+            kind: 'credit-later',
+            settleOn: this.clock.today(),
+          }),
         ),
     );
   }
@@ -73,12 +76,16 @@ export class CashService {
       { scope: 'cash-batch', body: batch },
       201,
       async (tx: Tx) => {
-        const settleOn = this.clock.today();
+        // A settlement of its own: the credits are written together at the end.
+        const credits = new CreditBatch(this.clock.today());
         const payments: PaymentOutcome[] = [];
         for (const [i, entry] of batch.entries.entries()) {
           const received = this.received(codes[i], entry.amountMinor, batch);
-          payments.push(toOutcome(await this.intake.take(tx, received, settleOn)));
+          payments.push(
+            toOutcome(await this.intake.take(tx, received, { kind: 'batch', batch: credits })),
+          );
         }
+        await this.settlement.closeBatch(tx, credits);
         return {
           receivedOn: batch.receivedOn,
           credited: payments.filter((p) => p.status === 'credited').length,

@@ -88,6 +88,7 @@ export const envSchema = z.object({
   IDEMPOTENCY_TTL_DAYS: intFromEnv(2, 1),
   BANK_INBOX_DIR: z.string().optional(),
   BANK_INBOX_INTERVAL_SECONDS: intFromEnv(15 * 60, 1),
+  SETTLE_INTERVAL_SECONDS: intFromEnv(5 * 60, 1),
   BANK_UPLOAD_LIMIT_BYTES: intFromEnv(512 * 1024 * 1024, 1024),
   BANK_FILE_LIMIT_BYTES: intFromEnv(1024 * 1024 * 1024, 1024),
   // Balance lifecycle: fees, limits, events to the webmail backend, retention.

@@ -58,6 +58,9 @@ export async function openDatabase(database: DatabaseConfig): Promise<DataSource
   await dataSource.initialize();
   if (database.type === 'sqlite') {
     await dataSource.runMigrations({ transaction: 'all' });
+    // A migration that rewrote rows (settlement's re-laying of the ledger)
+    // leaves the old pages in the WAL until a checkpoint: take it now.
+    await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
     return dataSource;
   }
   // Instances starting together must not run the same migration twice.

@@ -7,6 +7,7 @@ export const JOB_LOCKS = {
   fees: 7_220_102,
   events: 7_220_103,
   retention: 7_220_104,
+  settlement: 7_220_105,
 } as const;
 
 /**

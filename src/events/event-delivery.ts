@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { SCHEDULE_ENABLED } from '../bank/bank-inbox.job';
+import { SCHEDULE_ENABLED } from '../common/schedule';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { LOGGER } from '../common/logger';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
+import { insertRows } from '../payments/settlement/rows';
 
 export const EVENT_TYPES = ['balance.credited', 'balance.low', 'mailbox.suspended'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -28,6 +29,25 @@ export const OutboxRepository = {
       `INSERT INTO event_outbox (id, mailbox, type, event_on) VALUES ($1, $2, $3, $4)
        ON CONFLICT (mailbox, type) DO UPDATE SET id = excluded.id, event_on = excluded.event_on`,
       [randomUUID(), mailbox, type, eventOn],
+    );
+  },
+
+  /**
+   * One event per mailbox (each at most once in `events`), one multi-row
+   * statement per chunk, in the order given: a settlement's random one.
+   */
+  async enqueueMany(
+    tx: Tx,
+    events: readonly { mailbox: string; eventOn: Day }[],
+    type: EventType,
+  ): Promise<void> {
+    await insertRows(
+      tx,
+      'event_outbox',
+      ['id', 'mailbox', 'type', 'event_on'],
+      events,
+      (e) => [randomUUID(), e.mailbox, type, e.eventOn],
+      ' ON CONFLICT (mailbox, type) DO UPDATE SET id = excluded.id, event_on = excluded.event_on',
     );
   },
 

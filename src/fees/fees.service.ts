@@ -7,6 +7,7 @@ import { OutboxRepository } from '../events/outbox.repository';
 import { LedgerRepository } from '../mailboxes/ledger.repository';
 import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { FeeAccountRepository } from './fee-account.repository';
+import { balanceOf } from './standing';
 import { FeeTerms, planFees } from './fee-schedule';
 
 export interface FeeRun {
@@ -84,12 +85,12 @@ export class FeesService {
   }
 
   private async chargeOne(tx: Tx, mailbox: string, day: Day, run: FeeRun): Promise<void> {
-    // The mailbox row's lock orders this against credits that check the balance cap.
+    // The mailbox row's lock keeps this run apart from a closing of the mailbox.
     if (!(await MailboxRepository.lock(tx, mailbox))) return;
     const account = await FeeAccountRepository.get(tx, mailbox, true);
     if (!account) return;
     run.mailboxes += 1;
-    const balance = await LedgerRepository.balance(tx, mailbox);
+    const balance = await balanceOf(tx, mailbox);
     const plan = planFees(account, balance, this.terms, day);
     let debited = 0;
     for (const dueOn of plan.charges) {

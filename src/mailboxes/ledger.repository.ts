@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
 import { Channel } from '../payments/received-payment';
+import { insertRows } from '../payments/settlement/rows';
 
 export type LedgerKind = 'credit' | 'debit';
 
@@ -41,6 +42,30 @@ export const LedgerRepository = {
         entry.currency,
         entry.bookedOn,
       ],
+    );
+  },
+
+  /**
+   * Appends entries with one multi-row statement per chunk, in the order given:
+   * a settlement passes them in a random order of its own.
+   */
+  async appendMany(
+    tx: Tx,
+    entries: readonly {
+      mailbox: string;
+      kind: LedgerKind;
+      channel: Channel;
+      amountMinor: number;
+      currency: string;
+      bookedOn: Day;
+    }[],
+  ): Promise<void> {
+    await insertRows(
+      tx,
+      'ledger_entry',
+      ['id', 'mailbox', 'kind', 'channel', 'amount_minor', 'currency', 'booked_on'],
+      entries,
+      (e) => [randomUUID(), e.mailbox, e.kind, e.channel, e.amountMinor, e.currency, e.bookedOn],
     );
   },
 
@@ -88,11 +113,26 @@ export const LedgerRepository = {
   },
 
   /**
-   * Erases a closed mailbox's ledger. Its entries are first added to per-day
-   * totals that name no mailbox, so that credited payments still meet their
-   * credits in the reconciliation after the mailbox is gone.
+   * Erases a closed mailbox's ledger. Its entries, and the credits it had
+   * waiting for settlement, are first added to per-day totals that name no
+   * mailbox, so that credited payments still meet their credits in the
+   * reconciliation after the mailbox is gone.
    */
-  async eraseMailbox(tx: Tx, mailbox: string): Promise<void> {
+  async eraseMailbox(
+    tx: Tx,
+    mailbox: string,
+    pending: readonly { channel: string; amountMinor: number; bookedOn: Day }[] = [],
+  ): Promise<void> {
+    for (const credit of pending) {
+      await tx.execute(
+        `INSERT INTO ledger_closed_total (booked_on, kind, channel, entries, amount_minor)
+         VALUES ($1, 'credit', $2, 1, $3)
+         ON CONFLICT (booked_on, kind, channel) DO UPDATE
+           SET entries = ledger_closed_total.entries + 1,
+               amount_minor = ledger_closed_total.amount_minor + excluded.amount_minor`,
+        [credit.bookedOn, credit.channel, credit.amountMinor],
+      );
+    }
     await tx.execute(
       `INSERT INTO ledger_closed_total (booked_on, kind, channel, entries, amount_minor)
        SELECT booked_on, kind, channel, COUNT(*), SUM(amount_minor) FROM ledger_entry

@@ -5,6 +5,9 @@ export const mailboxViewSchema = z
   .object({
     mailboxId: z.string(),
     balance: moneySchema,
+    pending: moneySchema.describe(
+      'credits received (cash letters, resolutions) that the next settlement adds to the balance',
+    ),
     openCodes: z.number().int(),
     status: z.enum(['active', 'grace', 'suspended']),
     paidUntil: z.string().describe('the last day the balance pays for at the monthly fee'),

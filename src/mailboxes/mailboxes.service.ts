@@ -11,6 +11,7 @@ import { MailboxIdSeal } from '../events/mailbox-id.seal';
 import { OutboxRepository } from '../events/outbox.repository';
 import { FeeAccountRepository } from '../fees/fee-account.repository';
 import { standingOf } from '../fees/standing';
+import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
 import { LedgerRepository } from './ledger.repository';
 import { MailboxRepository } from './mailbox.repository';
 import { LedgerView, MailboxView } from './mailboxes.schemas';
@@ -110,8 +111,10 @@ export class MailboxesService {
         'DELETE FROM paypal_order WHERE code_hash IN (SELECT code_hash FROM topup_code WHERE mailbox = $1)',
         [pseudonym],
       );
+      // Credits that wait for settlement were received: they join the closed totals.
+      const pending = await PendingCreditRepository.takeMailbox(tx, pseudonym);
       await TopupCodeRepository.eraseMailbox(tx, pseudonym);
-      await LedgerRepository.eraseMailbox(tx, pseudonym);
+      await LedgerRepository.eraseMailbox(tx, pseudonym, pending);
       await FeeAccountRepository.eraseMailbox(tx, pseudonym);
       await OutboxRepository.eraseMailbox(tx, pseudonym);
       await MailboxRepository.delete(tx, pseudonym);
@@ -121,6 +124,7 @@ export class MailboxesService {
 
   private async view(tx: Tx, mailboxId: string, pseudonym: string): Promise<MailboxView> {
     const today = this.clock.today();
+    const pending = await PendingCreditRepository.sumFor(tx, pseudonym);
     const standing = await standingOf(tx, pseudonym, today, {
       feeMinor: this.config.feeMinor,
       graceDays: this.config.graceDays,
@@ -128,6 +132,7 @@ export class MailboxesService {
     return {
       mailboxId,
       balance: { amountMinor: standing.balanceMinor, currency: this.config.currency },
+      pending: { amountMinor: pending, currency: this.config.currency },
       openCodes: await TopupCodeRepository.countOpen(tx, pseudonym, today),
       status: standing.status,
       paidUntil: standing.paidUntil,

@@ -3,23 +3,34 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { KeyedHash } from '../common/keyed-hash';
-import { CodeSighting, findCodes, withoutCode } from '../codes/code-finder';
-import { TopupCodeRepository } from '../codes/topup-code.repository';
+import { CodeSighting, findCodes, withoutAnyCode } from '../codes/code-finder';
+import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
-import { OutboxRepository } from '../events/outbox.repository';
 import { LedgerRepository } from '../mailboxes/ledger.repository';
-import { MailboxRepository } from '../mailboxes/mailbox.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
 import { Channel, IntakeOutcome, ReceivedPayment, UnmatchedReason } from './received-payment';
+import { CreditLine } from './settlement/credit-line';
+import { writeCredits } from './settlement/credit-writer';
+import { IntakeLocks } from './settlement/intake-locks';
+import { PendingCreditRepository } from './settlement/pending-credit.repository';
+import { PendingPaymentRepository } from './settlement/pending-payment.repository';
+import { Settling, settleDay } from './settlement/settling';
 
-type Match =
-  { ok: true; sighting: CodeSighting; codeHash: string } | { ok: false; reason: UnmatchedReason };
+type Match = (
+  { ok: true; sighting: CodeSighting; codeHash: string } | { ok: false; reason: UnmatchedReason }
+) & {
+  /** Live codes read through a typo: their spellings are not kept either. */
+  liveTypos: string[];
+};
 
 /**
  * The one path for money (DESIGN.md). Every channel hands its received payments
  * here, inside the caller's transaction: dedupe, journal, find the code, then
- * credit the mailbox and delete the code together, or record it as unmatched.
+ * credit the mailbox and consume the code, or record it as unmatched. Which
+ * side of a credit is written now and which later is the caller's `settling`
+ * (settlement/settling.ts); the two are never written one after the other in
+ * one transaction of their own.
  */
 @Injectable()
 export class PaymentIntake {
@@ -29,47 +40,57 @@ export class PaymentIntake {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /**
-   * @param settleOn the day credits of this batch are booked on: one day for a
-   *   whole import or cash batch, so each credit hides among that day's payments.
-   */
-  async take(tx: Tx, payment: ReceivedPayment, settleOn: Day): Promise<IntakeOutcome> {
-    const known = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
+  async take(tx: Tx, payment: ReceivedPayment, settling: Settling): Promise<IntakeOutcome> {
+    const journalLater = settling.kind === 'journal-later';
+    // A reference that may wait in pending_payment is unique across two
+    // tables: one transaction at a time may look and write.
+    if (journalLater) await IntakeLocks.reference(tx, payment.channel, payment.externalRef);
+    const known = await this.knownAs(tx, payment, journalLater);
     if (known) return { paymentId: known, status: 'duplicate' };
 
     const today = this.clock.today();
-    const match = payment.reversal
-      ? { ok: false as const, reason: 'reversal' as const }
-      : await this.match(tx, payment, today);
+    const settleOn = settleDay(settling);
+    const match: Match = payment.reversal
+      ? { ok: false, reason: 'reversal', liveTypos: [] }
+      : await this.match(tx, payment, today, settling);
     let refused = match.ok ? this.refusal(payment) : match.reason;
     if (
       match.ok &&
       !refused &&
-      (await this.overCap(tx, match.codeHash, payment.amountMinor, today))
+      (await this.overCap(tx, match.codeHash, payment.amountMinor, settling))
     )
       refused = 'amount-limit';
     const claimed =
-      match.ok && !refused ? await TopupCodeRepository.take(tx, match.codeHash, today) : undefined;
+      match.ok && !refused ? await this.claim(tx, match.codeHash, today, settling) : undefined;
     const id = randomUUID();
 
     if (claimed && match.ok) {
       // Credited: the payer's details and the code's spelling are not kept.
-      const inserted = await PaymentRepository.insertOnce(
-        tx,
-        journalRow(id, payment, {
-          settledOn: settleOn,
-          status: 'credited',
-          reason: null,
-          country: claimed.country,
-          payerName: null,
-          payerIban: null,
-          remittance: nonEmpty(withoutCode([displayText(payment)], match.sighting.canonical)[0]),
-        }),
-      );
+      const row = journalRow(id, payment, {
+        settledOn: settleOn,
+        status: 'credited',
+        reason: null,
+        country: claimed.country,
+        payerName: null,
+        payerIban: null,
+        remittance: nonEmpty(
+          withoutAnyCode(displayText(payment), [match.sighting.canonical, ...match.liveTypos]),
+        ),
+      });
+      const inserted = journalLater
+        ? await PendingPaymentRepository.insertOnce(tx, row)
+        : await PaymentRepository.insertOnce(tx, row);
       // The code was ours, so nobody else can have recorded this payment: if
       // someone did, roll everything back rather than credit beside it.
       if (!inserted) throw new RetryTransaction();
-      await this.credit(tx, claimed.mailbox, payment.channel, payment.amountMinor, settleOn);
+      await this.credit(tx, settling, {
+        codeHash: claimed.codeHash,
+        mailbox: claimed.mailbox,
+        channel: payment.channel,
+        amountMinor: payment.amountMinor,
+        currency: this.config.currency,
+        bookedOn: settleOn,
+      });
       return { paymentId: id, status: 'credited' };
     }
 
@@ -84,7 +105,7 @@ export class PaymentIntake {
         country: null,
         payerName: payment.payer?.name?.trim() || null,
         payerIban: payment.payer?.iban?.trim() || null,
-        remittance: nonEmpty(displayText(payment)),
+        remittance: nonEmpty(withoutAnyCode(displayText(payment), match.liveTypos)),
       }),
     );
     if (!inserted) {
@@ -96,7 +117,8 @@ export class PaymentIntake {
 
   /**
    * Credits an unmatched payment to a code that staff found for it, through the
-   * same claim and credit as the intake. Returns undefined when the code is not live.
+   * same claim as the intake; the credit waits for the next settlement.
+   * Returns 'not-live' when the code is not live.
    */
   async creditFound(
     tx: Tx,
@@ -116,9 +138,10 @@ export class PaymentIntake {
     const refused = this.refusal(payment);
     if (refused) return refused;
     const today = this.clock.today();
+    const settling: Settling = { kind: 'credit-later', settleOn };
     const codeHash = this.hash.code(canonicalCode);
-    if (await this.overCap(tx, codeHash, payment.amountMinor, today)) return 'amount-limit';
-    const claimed = await TopupCodeRepository.take(tx, codeHash, today);
+    if (await this.overCap(tx, codeHash, payment.amountMinor, settling)) return 'amount-limit';
+    const claimed = await this.claim(tx, codeHash, today, settling);
     if (!claimed) return 'not-live';
     await PaymentRepository.resolve(tx, payment.id, {
       status: 'credited',
@@ -126,31 +149,65 @@ export class PaymentIntake {
       resolvedOn: today,
       country: claimed.country,
       remittance:
-        payment.remittance === null ? null : withoutCode([payment.remittance], canonicalCode)[0],
+        payment.remittance === null ? null : withoutAnyCode(payment.remittance, [canonicalCode]),
     });
-    await this.credit(tx, claimed.mailbox, payment.channel, payment.amountMinor, settleOn);
+    await this.credit(tx, settling, {
+      codeHash: claimed.codeHash,
+      mailbox: claimed.mailbox,
+      channel: payment.channel,
+      amountMinor: payment.amountMinor,
+      currency: this.config.currency,
+      bookedOn: settleOn,
+    });
     return 'credited';
   }
 
+  /** The journal id of a payment taken before, wherever it waits. */
+  private async knownAs(
+    tx: Tx,
+    payment: ReceivedPayment,
+    pendingToo: boolean,
+  ): Promise<string | undefined> {
+    const known = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
+    if (known || !pendingToo) return known;
+    return (await PendingPaymentRepository.findByRef(tx, payment.channel, payment.externalRef))?.id;
+  }
+
+  /**
+   * Takes a live code for this payment: it is no one else's from here on.
+   * Deleted at once when the credit is written now; otherwise reserved (by the
+   * batch, or by the pending credit) and deleted when the credit is written.
+   * Undefined when the code turned out not to be live after all.
+   */
+  private async claim(
+    tx: Tx,
+    codeHash: string,
+    today: Day,
+    settling: Settling,
+  ): Promise<LiveCode | undefined> {
+    if (settling.kind === 'batch' && settling.batch.holds(codeHash)) return undefined;
+    const code = await TopupCodeRepository.lockLive(tx, codeHash, today);
+    // Asked after the lock: a transaction that reserved it before has committed by now.
+    if (!code || (await PendingCreditRepository.holds(tx, codeHash))) return undefined;
+    return code;
+  }
+
+  /** Writes the credit now, with the batch, or at the next settlement. */
   private async credit(
     tx: Tx,
-    mailbox: string,
-    channel: Channel,
-    amountMinor: number,
-    day: Day,
+    settling: Settling,
+    credit: CreditLine & { codeHash: string },
   ): Promise<void> {
-    await LedgerRepository.append(tx, {
-      mailbox,
-      kind: 'credit',
-      channel,
-      amountMinor,
-      currency: this.config.currency,
-      bookedOn: day,
-    });
-    // Written with the credit, so a credit rolled back sends nothing. The row
-    // holds the pseudonym, the type and the day; the balance is read on sending.
-    if (this.config.webhook) await OutboxRepository.enqueue(tx, mailbox, 'balance.credited', day);
-    tx.scrubAfterCommit();
+    switch (settling.kind) {
+      case 'batch':
+        settling.batch.add(credit);
+        return;
+      case 'credit-later':
+        await PendingCreditRepository.insert(tx, credit);
+        return;
+      case 'journal-later':
+        await writeCredits(tx, [credit], { events: this.config.webhook !== undefined });
+    }
   }
 
   /** Why a payment with a live code still cannot be credited, if it cannot. */
@@ -170,44 +227,60 @@ export class PaymentIntake {
 
   /**
    * With BALANCE_CAP_MINOR set: true when crediting the amount would take the
-   * code's mailbox above the cap. The code's row and then the mailbox's are
-   * locked (PostgreSQL), so two payments to one mailbox cannot both slip under
-   * the cap, and the fee run (which takes the mailbox's lock too) waits.
+   * code's mailbox above the cap, counting credits that wait for settlement
+   * and those of the same batch. Two payments to one mailbox cannot both slip
+   * under the cap: single payments hold the mailbox, a batch holds them all
+   * (advisory locks on PostgreSQL: nothing written into any row). Asked before
+   * the code is claimed, so that a refused payment leaves no lock in its row.
    */
   private async overCap(
     tx: Tx,
     codeHash: string,
     amountMinor: number,
-    today: Day,
+    settling: Settling,
   ): Promise<boolean> {
     const cap = this.config.balanceCapMinor;
     if (cap === undefined) return false;
-    const [code] = await tx.query<{ mailbox: string }>(
-      `SELECT mailbox FROM topup_code WHERE code_hash = $1 AND expires_on >= $2${tx.forUpdate}`,
-      [codeHash, today],
-    );
+    const mailbox = await TopupCodeRepository.mailboxOf(tx, codeHash);
     // Not live after all: the claim that follows finds nothing and says so.
-    if (!code) return false;
-    await MailboxRepository.lock(tx, code.mailbox);
-    return (await LedgerRepository.balance(tx, code.mailbox)) + amountMinor > cap;
+    if (mailbox === undefined) return false;
+    if (settling.kind === 'batch') await IntakeLocks.capOfAll(tx);
+    else await IntakeLocks.capOfMailbox(tx, mailbox);
+    const balance =
+      (await LedgerRepository.balance(tx, mailbox)) +
+      (await PendingCreditRepository.sumFor(tx, mailbox)) +
+      (settling.kind === 'batch' ? settling.batch.creditedTo(mailbox) : 0);
+    return balance + amountMinor > cap;
   }
 
-  private async match(tx: Tx, payment: ReceivedPayment, today: Day): Promise<Match> {
+  private async match(
+    tx: Tx,
+    payment: ReceivedPayment,
+    today: Day,
+    settling: Settling,
+  ): Promise<Match> {
     const found = findCodes(payment.texts, { correctTypos: payment.correctTypos });
-    const exact = await this.live(tx, found.exact, today);
+    const exact = await this.live(tx, found.exact, today, settling);
     if (exact.length === 1)
-      return { ok: true, sighting: exact[0].sighting, codeHash: exact[0].codeHash };
-    if (exact.length > 1) return { ok: false, reason: 'ambiguous-code' };
+      return { ok: true, sighting: exact[0].sighting, codeHash: exact[0].codeHash, liveTypos: [] };
+    if (exact.length > 1) return { ok: false, reason: 'ambiguous-code', liveTypos: [] };
     // A typo is corrected only where exactly one live code results.
-    const corrected = await this.live(tx, found.corrected, today);
+    const corrected = await this.live(tx, found.corrected, today, settling);
+    const liveTypos = corrected.map((c) => c.sighting.canonical);
     const distinct = new Set(corrected.map((c) => c.codeHash));
-    if (distinct.size === 1)
-      return { ok: true, sighting: corrected[0].sighting, codeHash: corrected[0].codeHash };
-    if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code' };
-    return { ok: false, reason: found.exact.length > 0 ? 'unknown-code' : 'no-code' };
+    if (distinct.size === 1) {
+      const [only] = corrected;
+      return { ok: true, sighting: only.sighting, codeHash: only.codeHash, liveTypos };
+    }
+    if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code', liveTypos };
+    return {
+      ok: false,
+      reason: found.exact.length > 0 ? 'unknown-code' : 'no-code',
+      liveTypos,
+    };
   }
 
-  private async live(tx: Tx, sightings: readonly CodeSighting[], today: Day) {
+  private async live(tx: Tx, sightings: readonly CodeSighting[], today: Day, settling: Settling) {
     if (sightings.length === 0) return [];
     const hashed = sightings.map((sighting) => ({
       sighting,
@@ -216,7 +289,8 @@ export class PaymentIntake {
     const live = new Set(
       await TopupCodeRepository.findLive(tx, [...new Set(hashed.map((h) => h.codeHash))], today),
     );
-    const hits = hashed.filter((h) => live.has(h.codeHash));
+    const batch = settling.kind === 'batch' ? settling.batch : undefined;
+    const hits = hashed.filter((h) => live.has(h.codeHash) && !batch?.holds(h.codeHash));
     const seen = new Set<string>();
     return hits.filter((h) => !seen.has(h.codeHash) && seen.add(h.codeHash));
   }
@@ -231,8 +305,7 @@ type Fate = Pick<
 /**
  * The journal's row of a payment. Written out field by field, not as an object
  * spread: Node 20's V8 allocates a spread with added properties so that it
- * outlives the young generation, and a bank import's every payment went to the
- * old one (bench:import: the heap grew by 60 MB between collections).
+ * outlives the young generation (bench:import).
  */
 function journalRow(id: string, payment: ReceivedPayment, fate: Fate): NewPayment {
   return {

@@ -1,5 +1,6 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
+import { ROWS_PER_STATEMENT } from './settlement/rows';
 import { Channel, UnmatchedReason } from './received-payment';
 
 export type PaymentStatus = 'credited' | 'unmatched' | 'refunded' | 'kept';
@@ -57,6 +58,80 @@ const toUnmatched = (r: UnmatchedRow): UnmatchedPayment => ({
   reason: r.reason,
 });
 
+/** The journal's columns, in the order journalValues gives them. */
+export const JOURNAL_COLUMNS = [
+  'id',
+  'channel',
+  'external_ref',
+  'amount_minor',
+  'currency',
+  'booked_on',
+  'settled_on',
+  'status',
+  'reason',
+  'country',
+  'payer_name',
+  'payer_iban',
+  'payer_country',
+  'remittance',
+] as const;
+
+export function journalValues(p: NewPayment): unknown[] {
+  return [
+    p.id,
+    p.channel,
+    p.externalRef,
+    p.amountMinor,
+    p.currency,
+    p.bookedOn,
+    p.settledOn,
+    p.status,
+    p.reason,
+    p.country,
+    p.payerName,
+    p.payerIban,
+    p.payerCountry,
+    p.remittance,
+  ];
+}
+
+/** A journal row as the database returns it. */
+export interface JournalRow {
+  id: string;
+  channel: Channel;
+  external_ref: string;
+  amount_minor: number | string;
+  currency: string;
+  booked_on: Day;
+  settled_on: Day | null;
+  status: PaymentStatus;
+  reason: UnmatchedReason | null;
+  country: string | null;
+  payer_name: string | null;
+  payer_iban: string | null;
+  payer_country: string | null;
+  remittance: string | null;
+}
+
+export function fromJournalRow(r: JournalRow): NewPayment {
+  return {
+    id: r.id,
+    channel: r.channel,
+    externalRef: r.external_ref,
+    amountMinor: Number(r.amount_minor),
+    currency: r.currency,
+    bookedOn: r.booked_on,
+    settledOn: r.settled_on,
+    status: r.status,
+    reason: r.reason,
+    country: r.country,
+    payerName: r.payer_name,
+    payerIban: r.payer_iban,
+    payerCountry: r.payer_country,
+    remittance: r.remittance,
+  };
+}
+
 const UNMATCHED_COLUMNS =
   'id, channel, amount_minor, currency, booked_on, payer_name, payer_iban, remittance, reason';
 
@@ -70,31 +145,58 @@ export const PaymentRepository = {
     return row?.id;
   },
 
+  /** What the journal says of a payment taken before, if it holds it. */
+  async entryByRef(
+    tx: Tx,
+    channel: Channel,
+    externalRef: string,
+  ): Promise<{ id: string; status: PaymentStatus; reason: UnmatchedReason | null } | undefined> {
+    const [row] = await tx.query<{
+      id: string;
+      status: PaymentStatus;
+      reason: UnmatchedReason | null;
+    }>('SELECT id, status, reason FROM payment WHERE channel = $1 AND external_ref = $2', [
+      channel,
+      externalRef,
+    ]);
+    return row;
+  },
+
   /** Records a payment once; false when the channel's reference is already taken. */
   async insertOnce(tx: Tx, p: NewPayment): Promise<boolean> {
     const rows = await tx.query(
-      `INSERT INTO payment (id, channel, external_ref, amount_minor, currency, booked_on, settled_on, status, reason,
-         country, payer_name, payer_iban, payer_country, remittance)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      `INSERT INTO payment (${JOURNAL_COLUMNS.join(', ')})
+       VALUES (${JOURNAL_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
        ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id`,
-      [
-        p.id,
-        p.channel,
-        p.externalRef,
-        p.amountMinor,
-        p.currency,
-        p.bookedOn,
-        p.settledOn,
-        p.status,
-        p.reason,
-        p.country,
-        p.payerName,
-        p.payerIban,
-        p.payerCountry,
-        p.remittance,
-      ],
+      journalValues(p),
     );
     return rows.length === 1;
+  },
+
+  /**
+   * Records journal rows that waited for a settlement, one multi-row statement
+   * per chunk, in the order given (the caller's random one). Returns how many
+   * were new: a reference recorded already is skipped, never written twice.
+   */
+  async insertSettled(tx: Tx, payments: readonly NewPayment[]): Promise<number> {
+    let inserted = 0;
+    for (let start = 0; start < payments.length; start += ROWS_PER_STATEMENT) {
+      const chunk = payments.slice(start, start + ROWS_PER_STATEMENT);
+      const params: unknown[] = [];
+      const tuples = chunk.map((p) => {
+        const first = params.length;
+        params.push(...journalValues(p));
+        return `(${JOURNAL_COLUMNS.map((_, i) => `$${first + i + 1}`).join(', ')})`;
+      });
+      inserted += (
+        await tx.query(
+          `INSERT INTO payment (${JOURNAL_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
+           ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id`,
+          params,
+        )
+      ).length;
+    }
+    return inserted;
   },
 
   async lockUnmatched(tx: Tx, id: string): Promise<UnmatchedPayment | undefined> {

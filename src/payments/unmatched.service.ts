@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { DomainError, NotFound } from '../common/domain-error';
 import { Idempotency, StoredResponse } from '../common/idempotency';
 import { Cursor, pageOf } from '../common/schemas';
+import { withoutAnyCode } from '../codes/code-finder';
 import { parseCode } from '../codes/code-format';
 import { CheckSymbolMismatch } from '../cash/cash.errors';
 import { Transactions } from '../database/transactions';
@@ -99,7 +100,8 @@ export class UnmatchedService {
         status,
         settledOn: null,
         resolvedOn: today,
-        remittance: payment.remittance,
+        // Rows taken in before codes were kept out of unmatched rows may hold one.
+        remittance: payment.remittance === null ? null : withoutAnyCode(payment.remittance),
       });
       return { paymentId, status };
     });

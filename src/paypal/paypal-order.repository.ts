@@ -87,16 +87,4 @@ export const PayPalOrderRepository = {
   async purgeExpired(tx: Tx, today: Day): Promise<number> {
     return tx.execute('DELETE FROM paypal_order WHERE expires_on < $1', [today]);
   },
-
-  /** What the journal says of a PayPal capture, if it holds it: a read, never a write. */
-  async journalEntry(
-    tx: Tx,
-    externalRef: string,
-  ): Promise<{ status: string; reason: string | null } | undefined> {
-    const [row] = await tx.query<{ status: string; reason: string | null }>(
-      `SELECT status, reason FROM payment WHERE channel = 'paypal' AND external_ref = $1`,
-      [externalRef],
-    );
-    return row;
-  },
 };

@@ -5,6 +5,9 @@ import { parseCode } from '../codes/code-format';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
+import { PaymentRepository } from '../payments/payment.repository';
+import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
+import { Settlement } from '../payments/settlement/settlement.service';
 import { ReceivedPayment, UNMATCHED_REASONS } from '../payments/received-payment';
 import { PayPalCapture } from './paypal.gateway';
 import { PayPalOrderKeys } from './paypal-order.keys';
@@ -35,6 +38,7 @@ export interface PayPalReversal {
 export class PayPalSettlement {
   constructor(
     @Inject(PaymentIntake) private readonly intake: PaymentIntake,
+    @Inject(Settlement) private readonly settlement: Settlement,
     @Inject(PayPalOrderKeys) private readonly keys: PayPalOrderKeys,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(Clock) private readonly clock: Clock,
@@ -58,7 +62,9 @@ export class PayPalSettlement {
       // PayPal's fields are machine-made: nothing to correct, nothing to guess.
       correctTypos: false,
     };
-    const outcome = await this.intake.take(tx, payment, today);
+    // Credited the moment it is captured; its journal row waits for the next settlement.
+    const outcome = await this.intake.take(tx, payment, { kind: 'journal-later', settleOn: today });
+    if (outcome.status === 'credited') this.settlement.codesErased();
     if (pending) {
       await PayPalOrderRepository.delete(tx, orderHash);
       tx.scrubAfterCommit();
@@ -72,7 +78,9 @@ export class PayPalSettlement {
 
   /** What the journal says of a capture settled before; undefined if it holds none. */
   async answerFor(tx: Tx, captureId: string): Promise<CaptureAnswer | undefined> {
-    const entry = await PayPalOrderRepository.journalEntry(tx, captureId);
+    const entry =
+      (await PaymentRepository.entryByRef(tx, 'paypal', captureId)) ??
+      (await PendingPaymentRepository.findByRef(tx, 'paypal', captureId));
     if (!entry) return undefined;
     if (entry.status === 'credited') return { status: 'credited' };
     const reason = UNMATCHED_REASONS.find((r) => r === entry.reason);
@@ -123,7 +131,7 @@ export class PayPalSettlement {
         correctTypos: false,
         reversal: true,
       },
-      today,
+      { kind: 'journal-later', settleOn: today },
     );
   }
 }

@@ -53,16 +53,28 @@ export const reconciliationSchema = z
             consistent: z.boolean(),
           }),
         ),
+        pending: z
+          .object({
+            credits: tally.describe('ledger credits that wait for the next settlement'),
+            payments: tally.describe('credited journal rows that wait for the next settlement'),
+          })
+          .describe('counted in the figures above already: written by the next settlement'),
         anonymitySet: z
           .object({
             credits: z.number().int(),
-            groups: z.number().int().describe('distinct channel and amount pairs credited'),
+            groups: z
+              .number()
+              .int()
+              .describe('settlement batches times the channel and amount pairs they credited'),
             minimum: z.number().int().describe('credits in the smallest group'),
             median: z.number().describe('median group size'),
-            alone: z.number().int().describe('credits alone with their channel and amount'),
+            alone: z
+              .number()
+              .int()
+              .describe('credits alone in their batch with their channel and amount'),
           })
           .describe(
-            'how many credits of the day share each channel and amount: a credit alone is linkable by whoever holds both books',
+            'how many credits written together (one settlement batch, bank import or cash batch) share a channel and an amount: a credit hides only among those, and one alone is linkable by whoever holds both books',
           ),
       }),
     ),

@@ -4,8 +4,19 @@ import { ValidationFailed } from '../common/domain-error';
 import { formatMinor } from '../common/money';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
+import { JOURNAL_COLUMNS } from '../payments/payment.repository';
 import { CHANNELS } from '../payments/received-payment';
+import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
+import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
+import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
 import { Reconciliation, Tally } from './reports.schemas';
+
+/**
+ * The journal as the books read it: the rows written and those that wait for
+ * the next settlement (PayPal captures, credited already).
+ */
+const JOURNAL = `(SELECT ${JOURNAL_COLUMNS.join(', ')}, resolved_on FROM payment
+  UNION ALL SELECT ${JOURNAL_COLUMNS.join(', ')}, resolved_on FROM pending_payment) journal`;
 
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
@@ -85,6 +96,7 @@ export class ReportsService {
             ledger: [],
             feeDebits: zero(),
             checks: [],
+            pending: { credits: zero(), payments: zero() },
             anonymitySet: { credits: 0, groups: 0, minimum: 0, median: 0, alone: 0 },
           };
           days.set(date, report);
@@ -121,7 +133,11 @@ export class ReportsService {
         add(line.credits, row.count, row.amountMinor);
       }
 
-      for (const [date, groups] of await this.creditGroups(tx, from, to))
+      for (const row of await PendingCreditRepository.totals(tx, from, to))
+        add(dayOf(row.day).pending.credits, row.count, row.amountMinor);
+      for (const row of await PendingPaymentRepository.creditedTotals(tx, from, to))
+        add(dayOf(row.day).pending.payments, row.count, row.amountMinor);
+      for (const [date, groups] of await AnonymityGroupRepository.sizes(tx, from, to))
         dayOf(date).anonymitySet = anonymity(groups);
 
       let consistent = true;
@@ -173,7 +189,7 @@ export class ReportsService {
       }>(
         `SELECT SUBSTR(settled_on, 1, 7) AS month, country, payer_country, currency,
                 COUNT(*) AS n, SUM(amount_minor) AS amount
-           FROM payment
+           FROM ${JOURNAL}
           WHERE status = 'credited' AND settled_on >= $1 AND settled_on <= $2
           GROUP BY SUBSTR(settled_on, 1, 7), country, payer_country, currency`,
         [`${fromMonth}-01`, `${toMonth}-31`],
@@ -242,7 +258,7 @@ export class ReportsService {
       (figure) =>
         `SELECT '${figure}' AS figure, ${FIGURE_SQL[figure].day} AS day, channel, country, currency,
                 COUNT(*) AS n, SUM(amount_minor) AS amount
-           FROM payment
+           FROM ${JOURNAL}
           WHERE ${FIGURE_SQL[figure].where} AND ${FIGURE_SQL[figure].day} >= $1 AND ${FIGURE_SQL[figure].day} <= $2
           GROUP BY ${FIGURE_SQL[figure].day}, channel, country, currency`,
     );
@@ -279,7 +295,11 @@ export class ReportsService {
         GROUP BY booked_on, kind, channel
        UNION ALL
        SELECT booked_on AS day, kind, channel, entries AS n, amount_minor AS amount
-         FROM ledger_closed_total WHERE booked_on >= $1 AND booked_on <= $2`,
+         FROM ledger_closed_total WHERE booked_on >= $1 AND booked_on <= $2
+       UNION ALL
+       SELECT booked_on AS day, 'credit' AS kind, channel, COUNT(*) AS n, SUM(amount_minor) AS amount
+         FROM pending_credit WHERE booked_on >= $1 AND booked_on <= $2
+        GROUP BY booked_on, channel`,
       [from, to],
     );
     return rows.map((r) => ({
@@ -289,23 +309,6 @@ export class ReportsService {
       count: Number(r.n),
       amountMinor: Number(r.amount),
     }));
-  }
-
-  /** Per day, the sizes of the groups of credits that share channel and amount. */
-  private async creditGroups(tx: Tx, from: Day, to: Day): Promise<Map<Day, number[]>> {
-    const rows = await tx.query<{ day: Day; n: number | string }>(
-      `SELECT settled_on AS day, COUNT(*) AS n FROM payment
-        WHERE status = 'credited' AND settled_on >= $1 AND settled_on <= $2
-        GROUP BY settled_on, channel, amount_minor`,
-      [from, to],
-    );
-    const groups = new Map<Day, number[]>();
-    for (const r of rows) {
-      const sizes = groups.get(r.day) ?? [];
-      sizes.push(Number(r.n));
-      groups.set(r.day, sizes);
-    }
-    return groups;
   }
 }
 

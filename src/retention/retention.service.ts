@@ -4,6 +4,7 @@ import { Day } from '../common/day';
 import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
+import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
 
 export interface RetentionRun {
   /** Rows older than the retention period are kept until this day, exclusive. */
@@ -12,6 +13,8 @@ export interface RetentionRun {
   payerDetails: number;
   journalRows: number;
   closedLedgerTotals: number;
+  /** The anonymity sets of credits whose journal rows are gone. */
+  anonymityGroups: number;
 }
 
 /**
@@ -57,8 +60,9 @@ export class RetentionService {
         'DELETE FROM ledger_closed_total WHERE booked_on < $1',
         [keepFrom],
       );
+      const anonymityGroups = await AnonymityGroupRepository.purgeBefore(tx, keepFrom);
       if (payerDetails + journalRows > 0) tx.scrubAfterCommit();
-      return { keepFrom, payerDetails, journalRows, closedLedgerTotals };
+      return { keepFrom, payerDetails, journalRows, closedLedgerTotals, anonymityGroups };
     });
   }
 }

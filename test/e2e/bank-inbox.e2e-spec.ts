@@ -9,7 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BankInboxJob, QUIET_MS } from '../../src/bank/bank-inbox.job';
-import { balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument } from '../support/camt-builder';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, onPostgres, TestDatabase } from '../support/test-database';
@@ -48,7 +48,7 @@ describe('the scheduled bank inbox', () => {
     const run = await a.app.get(BankInboxJob).tick(Date.now());
     expect(run).toMatchObject({ imported: 1, failed: 1, waiting: 1 });
     expect(run!.report.credits.credited).toBe(1);
-    expect(await balanceOf(a, id)).toBe(1200);
+    expect(await creditedTo(a, id)).toBe(1200);
     expect(readdirSync(join(inbox, 'archive'))).toEqual(['2026-11-24.xml']);
     expect(readdirSync(join(inbox, 'failed')).sort()).toEqual([
       'broken.xml',
@@ -77,7 +77,7 @@ describe('the scheduled bank inbox', () => {
     ]);
     expect(runs.filter((r) => r === undefined)).toHaveLength(1);
     expect(runs.find((r) => r !== undefined)!.imported).toBeGreaterThanOrEqual(1);
-    expect(await balanceOf(a, id)).toBe(1200);
+    expect(await creditedTo(a, id)).toBe(1200);
     expect(readdirSync(join(inbox, 'archive'))).toContain('race.xml');
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { balanceOf, count, issueCode, registerMailbox } from '../support/builders';
+import { creditedTo, count, issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument, aBankRef } from '../support/camt-builder';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -48,8 +48,8 @@ describe('bank statements', () => {
       credits: { credited: 2, unmatched: 1, duplicate: 0 },
       ignored: { debits: 1, notBooked: 1 },
     });
-    expect(await balanceOf(t, a)).toBe(1200);
-    expect(await balanceOf(t, b)).toBe(650);
+    expect(await creditedTo(t, a)).toBe(1200);
+    expect(await creditedTo(t, b)).toBe(650);
     const rows = await t.sql<{ remittance: string; payer_name: string | null }>(
       "SELECT remittance, payer_name FROM payment WHERE channel = 'bank' AND status = 'credited'",
     );
@@ -71,7 +71,7 @@ describe('bank statements', () => {
     const statement = await upload(aCamtDocument([entry], { type: '053' }));
     expect(notification.body.credits).toEqual({ credited: 0, unmatched: 0, duplicate: 1 });
     expect(statement.body.credits).toEqual({ credited: 0, unmatched: 0, duplicate: 1 });
-    expect(await balanceOf(t, id)).toBe(1000);
+    expect(await creditedTo(t, id)).toBe(1000);
     expect(
       await count(t, 'payment', "channel = 'bank' AND external_ref LIKE $1", [`%/${ref}/%`]),
     ).toBe(1);
@@ -84,7 +84,7 @@ describe('bank statements', () => {
       aCamtDocument([{ creditDebit: 'DBIT', reversal: true, ustrd: [code] }]),
     );
     expect(res.body.credits).toEqual({ credited: 0, unmatched: 1, duplicate: 0 });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     const list = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
     expect(list.body.items.some((i: { reason: string }) => i.reason === 'reversal')).toBe(true);
   });
@@ -99,7 +99,7 @@ describe('bank statements', () => {
     expect(res.body.type).toMatch(/statement-rejected$/);
     expect(res.body.detail).toMatch(/:\d+:/);
     expect(await count(t, 'payment')).toBe(before);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 
   it.each([
@@ -159,8 +159,8 @@ describe('bank statements', () => {
       files: 2,
       credits: { credited: 2, unmatched: 0, duplicate: 0 },
     });
-    expect(await balanceOf(t, a)).toBe(1200);
-    expect(await balanceOf(t, b)).toBe(1200);
+    expect(await creditedTo(t, a)).toBe(1200);
+    expect(await creditedTo(t, b)).toBe(1200);
   });
 
   it('replays an upload sent again with its Idempotency-Key, and refuses the key for another file', async () => {
@@ -177,7 +177,7 @@ describe('bank statements', () => {
       'import-2026-11-24',
     );
     expect(other.status).toBe(422);
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
   });
 
   it('refuses a booked credit without booking or value date with 422 naming the file and line', async () => {
@@ -207,11 +207,11 @@ describe('bank statements', () => {
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ path: 'upload', message: 'bank.missing-booking-day' }]);
     expect(await count(t, 'payment')).toBe(before);
-    expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([0, 0]);
+    expect([await creditedTo(t, a), await creditedTo(t, b)]).toEqual([0, 0]);
     // The bank's corrected file credits both: nothing of the refused one was kept.
     const fixed = await upload(aCamtDocument([dated, { ustrd: [codeB] }]));
     expect(fixed.body.credits).toEqual({ credited: 2, unmatched: 0, duplicate: 0 });
-    expect([await balanceOf(t, a), await balanceOf(t, b)]).toEqual([1200, 1200]);
+    expect([await creditedTo(t, a), await creditedTo(t, b)]).toEqual([1200, 1200]);
   });
 
   it("fits a broken file's overlong payer name, account and bank reference into the journal", async () => {
@@ -241,7 +241,7 @@ describe('bank statements', () => {
     // The same file again: both bookings are recognised, no money moves twice.
     const again = await upload(xml);
     expect(again.body.credits).toEqual({ credited: 0, unmatched: 0, duplicate: 2 });
-    expect(await balanceOf(t, id)).toBe(700);
+    expect(await creditedTo(t, id)).toBe(700);
   });
 
   it('books all credits of one import on one day', async () => {

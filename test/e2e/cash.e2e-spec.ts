@@ -1,6 +1,7 @@
+import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { generateCode, displayCode } from '../../src/codes/code-format';
-import { aCashPayment, balanceOf, count, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, creditedTo, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** Replaces one symbol with another valid one: a misread slip. */
@@ -31,11 +32,21 @@ describe('cash letters', () => {
     );
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ paymentId: expect.any(String), status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
+    // The credit waits for the next settlement, holding the code; then both are written.
     const canonical = code.replaceAll('-', '');
-    expect(
-      await count(t, 'topup_code', 'code_hash = $1', [t.app.get(KeyedHash).code(canonical)]),
-    ).toBe(0);
+    const codeHash = t.app.get(KeyedHash).code(canonical);
+    expect(await count(t, 'pending_credit', 'code_hash = $1', [codeHash])).toBe(1);
+    expect(await count(t, 'ledger_entry', 'mailbox = $1', [t.app.get(KeyedHash).mailbox(id)])).toBe(
+      0,
+    );
+    await settleNow(t);
+    expect(await count(t, 'topup_code', 'code_hash = $1', [codeHash])).toBe(0);
+    expect(await count(t, 'pending_credit')).toBe(0);
+    expect(await count(t, 'ledger_entry', 'mailbox = $1', [t.app.get(KeyedHash).mailbox(id)])).toBe(
+      1,
+    );
+    expect(await creditedTo(t, id)).toBe(1200);
     const [row] = await t.sql('SELECT * FROM payment WHERE id = $1', [res.body.paymentId]);
     expect(row).toMatchObject({
       channel: 'cash',
@@ -56,7 +67,7 @@ describe('cash letters', () => {
       status: 'unmatched',
       reason: 'unknown-code',
     });
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
   });
 
   it('refuses a misread code with 422 and records nothing', async () => {
@@ -68,7 +79,7 @@ describe('cash letters', () => {
     expect(res.body.type).toMatch(/check-symbol-mismatch$/);
     expect(res.body.errors).toEqual([{ path: 'code', message: expect.stringMatching(/check/) }]);
     expect(await count(t, 'payment')).toBe(before);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     const tooShort = await pay(aCashPayment({ code: 'K7QM-2XPF' }));
     expect(tooShort.status).toBe(422);
     expect(await count(t, 'payment')).toBe(before);
@@ -91,7 +102,7 @@ describe('cash letters', () => {
     const code = await issueCode(t, id);
     const res = await pay(aCashPayment({ code, currency: 'CHF' }));
     expect(res.body).toMatchObject({ status: 'unmatched', reason: 'currency' });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect((await pay(aCashPayment({ code }))).body.status).toBe('credited');
   });
 
@@ -100,7 +111,7 @@ describe('cash letters', () => {
     const code = await issueCode(t, id);
     const res = await pay(aCashPayment({ code, amountMinor: t.config.paymentLimitMinor + 1 }));
     expect(res.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 
   it('records a well-formed code that was never issued as unmatched: the cash was received', async () => {
@@ -144,13 +155,13 @@ describe('cash letters', () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    expect(await balanceOf(t, id)).toBe(700);
+    expect(await creditedTo(t, id)).toBe(700);
     expect(await count(t, 'payment', 'id = $1', [first.body.paymentId])).toBe(1);
 
     const other = await pay({ ...body, amountMinor: 701 }, 'letter-0001');
     expect(other.status).toBe(422);
     expect(other.body.type).toMatch(/idempotency-key-reused$/);
-    expect(await balanceOf(t, id)).toBe(700);
+    expect(await creditedTo(t, id)).toBe(700);
   });
 
   it('credits a code exactly once when 20 letters with it arrive at the same time', async () => {
@@ -162,7 +173,7 @@ describe('cash letters', () => {
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(results.filter((r) => r.body.status === 'credited')).toHaveLength(1);
     expect(results.filter((r) => r.body.reason === 'unknown-code')).toHaveLength(19);
-    expect(await balanceOf(t, id)).toBe(300);
+    expect(await creditedTo(t, id)).toBe(300);
   });
 
   it('answers 20 concurrent requests with one Idempotency-Key with one payment', async () => {
@@ -174,7 +185,7 @@ describe('cash letters', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(new Set(results.map((r) => r.body.paymentId)).size).toBe(1);
-    expect(await balanceOf(t, id)).toBe(400);
+    expect(await creditedTo(t, id)).toBe(400);
   });
 
   describe('batches', () => {
@@ -205,8 +216,8 @@ describe('cash letters', () => {
         'credited',
         'unmatched',
       ]);
-      expect(await balanceOf(t, a)).toBe(1000);
-      expect(await balanceOf(t, b)).toBe(500);
+      expect(await creditedTo(t, a)).toBe(1000);
+      expect(await creditedTo(t, b)).toBe(500);
       const days = await t.sql<{ settled_on: string }>(
         `SELECT DISTINCT settled_on FROM payment WHERE id IN ($1, $2)`,
         res.body.payments.slice(0, 2).map((p: { paymentId: string }) => p.paymentId),
@@ -227,7 +238,7 @@ describe('cash letters', () => {
       expect(res.status).toBe(422);
       expect(res.body.type).toMatch(/totals-do-not-add-up$/);
       expect(await count(t, 'payment')).toBe(before);
-      expect(await balanceOf(t, a)).toBe(0);
+      expect(await creditedTo(t, a)).toBe(0);
     });
 
     it('refuses a whole batch when one code is misread, naming the entry', async () => {
@@ -247,7 +258,7 @@ describe('cash letters', () => {
       expect(res.status).toBe(422);
       expect(res.body.errors).toEqual([{ path: 'entries.1.code', message: expect.any(String) }]);
       expect(await count(t, 'payment')).toBe(before);
-      expect(await balanceOf(t, a)).toBe(0);
+      expect(await creditedTo(t, a)).toBe(0);
     });
 
     it('rolls back the whole batch when one entry fails inside the transaction', async () => {
@@ -295,7 +306,7 @@ describe('cash letters', () => {
       const first = await batch(t, body, 'batch-2026-11-23');
       const second = await batch(t, body, 'batch-2026-11-23');
       expect(second.body).toEqual(first.body);
-      expect(await balanceOf(t, a)).toBe(800);
+      expect(await creditedTo(t, a)).toBe(800);
     });
   });
 });

@@ -1,10 +1,11 @@
+import { takeAsBatch } from '../support/settle';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { EventDelivery } from '../../src/events/event-delivery';
 import { FeesService } from '../../src/fees/fees.service';
-import { PaymentIntake } from '../../src/payments/payment-intake';
 import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -25,6 +26,8 @@ describe('events to the webmail backend', () => {
       .set(t.auth('staff'))
       .send(aCashPayment({ code, amountMinor, receivedOn: t.clock.today() }));
     expect(res.body.status).toBe('credited');
+    // A letter's credit, and its event, are written by the next settlement.
+    await settleNow(t);
     return res.body.paymentId as string;
   };
   const outbox = (mailboxId: string) =>
@@ -83,7 +86,8 @@ describe('events to the webmail backend', () => {
     expect(verified).toEqual({
       type: 'balance.credited',
       mailboxId: id,
-      balance: { amountMinor: 1200, currency: 'EUR' },
+      // As it stands after the day's fee (due on the day of registration).
+      balance: { amountMinor: 1100, currency: 'EUR' },
       paidUntil: '2027-11-23',
       date: '2026-11-24',
     });
@@ -126,7 +130,7 @@ describe('events to the webmail backend', () => {
     expect(JSON.parse(receiver.accepted[0].body)).toMatchObject({
       type: 'balance.credited',
       mailboxId: id,
-      balance: { amountMinor: 500, currency: 'EUR' },
+      balance: { amountMinor: 400, currency: 'EUR' },
     });
     expect(await outbox(id)).toEqual([]);
   });
@@ -166,20 +170,22 @@ describe('events to the webmail backend', () => {
     t.clock.set('2026-11-27');
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
-    const intake = t.app.get(PaymentIntake);
     await expect(
       t.app.get(Transactions).run(async (tx) => {
-        const outcome = await intake.take(
+        const [outcome] = await takeAsBatch(
+          t.app,
           tx,
-          {
-            channel: 'cash',
-            externalRef: `rollback-${randomBytes(4).toString('hex')}`,
-            amountMinor: 700,
-            currency: 'EUR',
-            bookedOn: '2026-11-27',
-            texts: [code],
-            correctTypos: false,
-          },
+          [
+            {
+              channel: 'cash',
+              externalRef: `rollback-${randomBytes(4).toString('hex')}`,
+              amountMinor: 700,
+              currency: 'EUR',
+              bookedOn: '2026-11-27',
+              texts: [code],
+              correctTypos: false,
+            },
+          ],
           '2026-11-27',
         );
         expect(outcome.status).toBe('credited');
@@ -201,7 +207,8 @@ describe('events to the webmail backend', () => {
     await pay(id, 300);
     expect(await outbox(id)).toHaveLength(1);
     await delivery.tick(now);
-    expect(receiver.accepted.map((r) => JSON.parse(r.body).balance.amountMinor)).toEqual([600]);
+    // 600 received, less the fee of the first period (due today).
+    expect(receiver.accepted.map((r) => JSON.parse(r.body).balance.amountMinor)).toEqual([500]);
   });
 
   it('sends balance.low when a fee takes the balance below the threshold, and mailbox.suspended when grace runs out', async () => {

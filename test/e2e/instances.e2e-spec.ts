@@ -1,4 +1,4 @@
-import { aCashPayment, balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -36,7 +36,7 @@ describe('two instances racing for the same codes', () => {
     expect(results.every((r) => r.status === 201)).toBe(true);
     expect(results.filter((r) => r.body.status === 'credited')).toHaveLength(codes.length);
     for (const id of mailboxes) {
-      expect(await balanceOf(b, id)).toBe(250);
+      expect(await creditedTo(b, id)).toBe(250);
     }
     const [row] = await a.sql<{ n: number | string }>(
       "SELECT COUNT(*) AS n FROM payment WHERE status = 'unmatched' AND reason = 'unknown-code' AND amount_minor = 250",

@@ -1,9 +1,9 @@
+import { takeAsBatch } from '../support/settle';
 import { randomUUID } from 'node:crypto';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
-import { PaymentIntake } from '../../src/payments/payment-intake';
-import { ReceivedPayment } from '../../src/payments/received-payment';
-import { balanceOf, count, issueCode, registerMailbox } from '../support/builders';
+import { IntakeOutcome, ReceivedPayment } from '../../src/payments/received-payment';
+import { creditedTo, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** A bank transfer as the CAMT import will hand it over. */
@@ -30,12 +30,12 @@ function typo(code: string, i: number): string {
 
 describe('the payment intake', () => {
   let t: TestApp;
-  let take: (p: ReceivedPayment) => ReturnType<PaymentIntake['take']>;
+  let take: (p: ReceivedPayment) => Promise<IntakeOutcome>;
   beforeAll(async () => {
     t = await startTestApp();
-    const intake = t.app.get(PaymentIntake);
     const transactions = t.app.get(Transactions);
-    take = (p) => transactions.run((tx) => intake.take(tx, p, t.clock.today()));
+    take = (p) =>
+      transactions.run(async (tx) => (await takeAsBatch(t.app, tx, [p], t.clock.today()))[0]);
   });
   afterAll(() => t.close());
 
@@ -47,7 +47,7 @@ describe('the payment intake', () => {
       aTransfer({ texts: [`EREF+NOTPROVIDED SVWZ+Aufladung ${a.toLowerCase()} ${b}\n${c} danke`] }),
     );
     expect(outcome.status).toBe('credited');
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
     const [row] = await t.sql<Record<string, unknown>>('SELECT * FROM payment WHERE id = $1', [
       outcome.paymentId,
     ]);
@@ -69,7 +69,7 @@ describe('the payment intake', () => {
     const second = await take({ ...transfer });
     expect(first.status).toBe('credited');
     expect(second).toEqual({ paymentId: first.paymentId, status: 'duplicate' });
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
     expect(await count(t, 'payment', 'external_ref = $1', [transfer.externalRef])).toBe(1);
   });
 
@@ -78,7 +78,7 @@ describe('the payment intake', () => {
     const code = await issueCode(t, id);
     const outcome = await take(aTransfer({ texts: [`Topup ${typo(code, 3)}`] }));
     expect(outcome.status).toBe('credited');
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
   });
 
   it('does not correct typos in cash letters', async () => {
@@ -110,8 +110,8 @@ describe('the payment intake', () => {
       aTransfer({ texts: [`${await issueCode(t, a)} ${await issueCode(t, b)}`] }),
     );
     expect(outcome).toMatchObject({ status: 'unmatched', reason: 'ambiguous-code' });
-    expect(await balanceOf(t, a)).toBe(0);
-    expect(await balanceOf(t, b)).toBe(0);
+    expect(await creditedTo(t, a)).toBe(0);
+    expect(await creditedTo(t, b)).toBe(0);
   });
 
   it('never credits a reversal, even with a live code in it', async () => {
@@ -119,7 +119,7 @@ describe('the payment intake', () => {
     const code = await issueCode(t, id);
     const outcome = await take(aTransfer({ reversal: true, texts: [code] }));
     expect(outcome).toMatchObject({ status: 'unmatched', reason: 'reversal' });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect(
       await count(t, 'topup_code', 'code_hash = $1', [
         t.app.get(KeyedHash).code(code.replaceAll('-', '')),
@@ -137,6 +137,6 @@ describe('the payment intake', () => {
     } finally {
       t.clock.advance(-(t.config.codeTtlDays + 1));
     }
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 });

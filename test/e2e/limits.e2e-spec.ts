@@ -1,4 +1,4 @@
-import { aCashPayment, balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument } from '../support/camt-builder';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -33,9 +33,9 @@ describe('balance cap and per-channel limits', () => {
     const code = await issueCode(t, id);
     const over = await cash(code, 2001);
     expect(over.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect((await cash(code, 2000)).body.status).toBe('credited');
-    expect(await balanceOf(t, id)).toBe(2000);
+    expect(await creditedTo(t, id)).toBe(2000);
   });
 
   it('lets a bank transfer up to its own limit, and records one above it as amount-limit', async () => {
@@ -47,7 +47,7 @@ describe('balance cap and per-channel limits', () => {
     ]);
     expect(res.status).toBe(201);
     expect(res.body.credits).toMatchObject({ credited: 1, unmatched: 1 });
-    expect(await balanceOf(t, id)).toBe(3000);
+    expect(await creditedTo(t, id)).toBe(3000);
     expect(await unmatched()).toContainEqual(
       expect.objectContaining({ channel: 'bank', amountMinor: 3001, reason: 'amount-limit' }),
     );
@@ -61,9 +61,9 @@ describe('balance cap and per-channel limits', () => {
     const code = await issueCode(t, id);
     const over = await cash(code, 1001);
     expect(over.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
-    expect(await balanceOf(t, id)).toBe(5000);
+    expect(await creditedTo(t, id)).toBe(5000);
     expect((await cash(code, 1000)).body.status).toBe('credited');
-    expect(await balanceOf(t, id)).toBe(6000);
+    expect(await creditedTo(t, id)).toBe(6000);
     const full = await cash(await issueCode(t, id), 1);
     expect(full.body).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
 
@@ -74,7 +74,7 @@ describe('balance cap and per-channel limits', () => {
       .send({ action: 'credit-code', code: await issueCode(t, id) });
     expect(resolution.status).toBe(422);
     expect(resolution.body.type).toMatch(/payment-not-creditable$/);
-    expect(await balanceOf(t, id)).toBe(6000);
+    expect(await creditedTo(t, id)).toBe(6000);
   });
 
   it('never credits a reversal to a code, not even by staff', async () => {
@@ -93,6 +93,6 @@ describe('balance cap and per-channel limits', () => {
       .send({ action: 'credit-code', code });
     expect(resolution.status).toBe(422);
     expect(resolution.body.detail).toMatch(/reversal/);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 });

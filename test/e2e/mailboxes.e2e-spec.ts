@@ -1,4 +1,5 @@
 import { addDays } from '../../src/common/day';
+import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { MaintenanceJob } from '../../src/codes/maintenance.job';
 import { parseCode } from '../../src/codes/code-format';
@@ -20,6 +21,7 @@ describe('mailboxes and top-up codes', () => {
     expect(first.body).toEqual({
       mailboxId: id,
       balance: { amountMinor: 0, currency: 'EUR' },
+      pending: { amountMinor: 0, currency: 'EUR' },
       openCodes: 0,
       status: 'grace',
       paidUntil: addDays(t.clock.today(), -1),
@@ -122,25 +124,44 @@ describe('mailboxes and top-up codes', () => {
     expect(res.status).toBe(404);
   });
 
-  it('closes a mailbox: balance, ledger and open codes are erased', async () => {
+  it('closes a mailbox: balance, ledger, credits waiting for settlement and open codes are erased', async () => {
     const id = await registerMailbox(t);
-    const code = await issueCode(t, id);
-    const paid = await t.http
-      .post('/v1/cash-payments')
-      .set(t.auth('staff'))
-      .send({ code, amountMinor: 500, currency: 'EUR', receivedOn: '2026-11-20' });
+    const letter = (code: string, amountMinor: number) =>
+      t.http
+        .post('/v1/cash-payments')
+        .set(t.auth('staff'))
+        .send({ code, amountMinor, currency: 'EUR', receivedOn: '2026-11-20' });
+    const paid = await letter(await issueCode(t, id), 500);
     expect(paid.body.status).toBe('credited');
+    await settleNow(t);
+    const waiting = await letter(await issueCode(t, id), 300);
+    expect(waiting.body.status).toBe('credited');
     await issueCode(t, id);
     const pseudonym = t.app.get(KeyedHash).mailbox(id);
     expect(await count(t, 'ledger_entry', 'mailbox = $1', [pseudonym])).toBe(1);
+    expect(await count(t, 'pending_credit', 'mailbox = $1', [pseudonym])).toBe(1);
+    const closedTotal = async () => {
+      const [row] = await t.sql<{ n: number | string; amount: number | string }>(
+        "SELECT COALESCE(SUM(entries), 0) AS n, COALESCE(SUM(amount_minor), 0) AS amount FROM ledger_closed_total WHERE kind = 'credit' AND channel = 'cash'",
+      );
+      return { entries: Number(row.n), amountMinor: Number(row.amount) };
+    };
+    const before = await closedTotal();
 
     const closed = await t.http.delete(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
     expect(closed.status).toBe(204);
     expect(await count(t, 'ledger_entry', 'mailbox = $1', [pseudonym])).toBe(0);
+    expect(await count(t, 'pending_credit', 'mailbox = $1', [pseudonym])).toBe(0);
     expect(await count(t, 'topup_code', 'mailbox = $1', [pseudonym])).toBe(0);
     expect(await count(t, 'mailbox', 'pseudonym = $1', [pseudonym])).toBe(0);
-    // The journal keeps the payment for bookkeeping: it never pointed at the mailbox.
+    // Both credits were money received: the books keep them as sums that name no one.
+    expect(await closedTotal()).toEqual({
+      entries: before.entries + 2,
+      amountMinor: before.amountMinor + 800,
+    });
+    // The journal keeps the payments for bookkeeping: they never pointed at the mailbox.
     expect(await count(t, 'payment', 'id = $1', [paid.body.paymentId])).toBe(1);
+    expect(await count(t, 'payment', 'id = $1', [waiting.body.paymentId])).toBe(1);
     expect((await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'))).status).toBe(404);
     expect((await t.http.delete(`/v1/mailboxes/${id}`).set(t.auth('webmail'))).status).toBe(404);
   });
@@ -156,6 +177,7 @@ describe('mailboxes and top-up codes', () => {
         .set(t.auth('staff'))
         .send({ code, amountMinor: 100 * (i + 1), currency: 'EUR', receivedOn: day });
       expect(res.body.status).toBe('credited');
+      await settleNow(t);
     }
     t.clock.set(new Date().toISOString().slice(0, 10));
     const first = await t.http.get(`/v1/mailboxes/${id}/ledger?limit=2`).set(t.auth('webmail'));
@@ -170,7 +192,8 @@ describe('mailboxes and top-up codes', () => {
     expect(second.body.entries.map((e: { date: string }) => e.date)).toEqual(['2026-01-10']);
     expect(second.body.nextCursor).toBeNull();
     const view = await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
-    expect(view.body.balance.amountMinor).toBe(600);
+    // 600 credited, less the first period's fee, due today (the day of registration).
+    expect(view.body.balance.amountMinor).toBe(500);
   });
 
   it('purges expired codes and old idempotency records on the daily run, and nothing younger', async () => {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { aCashPayment, balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 function rawSqlite(t: TestApp): BetterSqlite3.Database {
@@ -150,13 +150,13 @@ describe('operations', () => {
       expect(res.status).toBe(503);
       expect(res.body.type).toMatch(/unavailable$/);
       await readOnly(false);
-      expect(await balanceOf(other, id)).toBe(0);
+      expect(await creditedTo(other, id)).toBe(0);
       const paid = await other.http
         .post('/v1/cash-payments')
         .set(other.auth('staff'))
         .send(aCashPayment({ code }));
       expect(paid.body.status).toBe('credited');
-      expect(await balanceOf(other, id)).toBe(1200);
+      expect(await creditedTo(other, id)).toBe(1200);
     } finally {
       await other.close();
     }

@@ -1,6 +1,7 @@
+import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { PayPalOrderKeys } from '../../src/paypal/paypal-order.keys';
-import { balanceOf, count, registerMailbox } from '../support/builders';
+import { creditedTo, count, registerMailbox } from '../support/builders';
 import {
   approve,
   capture,
@@ -33,7 +34,7 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
     expect(declined.headers['content-type']).toContain('application/problem+json');
     expect(declined.body.type).toMatch(/paypal-capture-declined$/);
     expect(await count(t, 'payment')).toBe(before);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect(await linkOf(order.orderId)).toEqual([
       { state: 'created', capture_attempt: expect.anything() },
     ]);
@@ -42,12 +43,12 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
     // Asked again before a new approval: PayPal wants the buyer back; still nothing moves.
     const again = await capture(t, order.orderId);
     expect(again.status).toBe(409);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
 
     await approve(order.approveUrl, 'COMPLETED');
     const res = await capture(t, order.orderId);
     expect(res.body).toEqual({ status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(991);
+    expect(await creditedTo(t, id)).toBe(991);
     // Each attempt was a new PayPal-Request-Id, so PayPal did not replay the decline.
     const requestIds = t.paypal.requests
       .filter((r) => r.path === `/v2/checkout/orders/${order.orderId}/capture`)
@@ -68,7 +69,7 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
       eventType: 'PAYMENT.CAPTURE.PENDING',
       status: 200,
     });
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect(await linkOf(order.orderId)).toEqual([
       { state: 'pending', capture_attempt: expect.anything() },
     ]);
@@ -79,10 +80,14 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
 
     const delivery = await t.paypal.completePending(captureId);
     expect(delivery).toMatchObject({ status: 200, answer: '{"status":"processed"}' });
-    expect(await balanceOf(t, id)).toBe(1292);
+    expect(await creditedTo(t, id)).toBe(1292);
     expect(await linkOf(order.orderId)).toEqual([]);
     expect((await capture(t, order.orderId)).body).toEqual({ status: 'credited' });
+    // Its journal row waits for the next settlement, which writes it once.
+    expect(await count(t, 'pending_payment', 'external_ref = $1', [captureId])).toBe(1);
+    await settleNow(t);
     expect(await count(t, 'payment', 'external_ref = $1', [captureId])).toBe(1);
+    expect(await count(t, 'pending_payment')).toBe(0);
   });
 
   it('forgets a pending capture PayPal denies: nothing credited, its code and link gone', async () => {
@@ -96,7 +101,7 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
     const delivery = await t.paypal.denyPending(t.paypal.captureOf(order.orderId)!.id);
     expect(delivery?.status).toBe(200);
     expect(await count(t, 'payment')).toBe(before);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     expect(await linkOf(order.orderId)).toEqual([]);
     expect(await count(t, 'topup_code', 'code_hash = $1', [t.app.get(KeyedHash).code(code)])).toBe(
       0,
@@ -155,7 +160,7 @@ describe('PayPal: declined, pending, refunded, reversed, disputed', () => {
         (i: { remittance?: string }) => i.remittance?.includes(captureId) ?? false,
       ),
     ).toHaveLength(3);
-    expect(await balanceOf(t, id)).toBe(2000);
+    expect(await creditedTo(t, id)).toBe(2000);
   });
 
   it('ignores, with 200, verified events it does not act on', async () => {

@@ -1,4 +1,4 @@
-import { balanceOf, count, registerMailbox } from '../support/builders';
+import { creditedTo, count, registerMailbox } from '../support/builders';
 import {
   approve,
   capture,
@@ -8,8 +8,13 @@ import {
 } from '../support/fake-paypal/paypal-test-app';
 
 /** The journal rows of one order's capture. */
+/** Journal rows of the order's capture: written, or waiting for the next settlement. */
 async function paymentsOf(t: PayPalTestApp, orderId: string): Promise<number> {
-  return count(t, 'payment', 'external_ref = $1', [t.paypal.captureOf(orderId)!.id]);
+  const captureId = t.paypal.captureOf(orderId)!.id;
+  return (
+    (await count(t, 'payment', 'external_ref = $1', [captureId])) +
+    (await count(t, 'pending_payment', 'external_ref = $1', [captureId]))
+  );
 }
 
 describe('PayPal: capture and webhook racing for one order', () => {
@@ -34,7 +39,7 @@ describe('PayPal: capture and webhook racing for one order', () => {
       status: 200,
       answer: '{"status":"processed"}',
     });
-    expect(await balanceOf(t, id)).toBe(1100);
+    expect(await creditedTo(t, id)).toBe(1100);
     expect(await paymentsOf(t, order.orderId)).toBe(1);
   });
 
@@ -50,7 +55,7 @@ describe('PayPal: capture and webhook racing for one order', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     expect(answers.map((a) => a.body.status)).toEqual(Array(12).fill('credited'));
     for (const [i, id] of ids.entries()) {
-      expect(await balanceOf(t, id)).toBe(200 + i);
+      expect(await creditedTo(t, id)).toBe(200 + i);
       expect(await paymentsOf(t, orders[i].orderId)).toBe(1);
     }
   });
@@ -64,7 +69,7 @@ describe('PayPal: capture and webhook racing for one order', () => {
     await t.paypal.settled();
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
     expect(answers.map((a) => a.body)).toEqual(Array(8).fill({ status: 'credited' }));
-    expect(await balanceOf(t, id)).toBe(1300);
+    expect(await creditedTo(t, id)).toBe(1300);
     expect(await paymentsOf(t, order.orderId)).toBe(1);
     // PayPal captured once: every capture call carried the same PayPal-Request-Id.
     const ids = new Set(
@@ -88,7 +93,7 @@ describe('PayPal: capture and webhook racing for one order', () => {
     ]);
     expect(delivery?.status).toBe(200);
     for (const answer of answers) expect([200, 202]).toContain(answer.status);
-    expect(await balanceOf(t, id)).toBe(1400);
+    expect(await creditedTo(t, id)).toBe(1400);
     expect(await paymentsOf(t, order.orderId)).toBe(1);
     expect((await capture(t, order.orderId)).body).toEqual({ status: 'credited' });
   });

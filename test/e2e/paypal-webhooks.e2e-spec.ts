@@ -1,5 +1,5 @@
 import { PayPalOrderKeys } from '../../src/paypal/paypal-order.keys';
-import { balanceOf, count, registerMailbox } from '../support/builders';
+import { creditedTo, count, registerMailbox } from '../support/builders';
 import { FakePayPal, SignedEvent } from '../support/fake-paypal/fake-paypal.server';
 import {
   approve,
@@ -49,7 +49,7 @@ describe('PayPal webhooks: only verified events change anything', () => {
     expect(res.status, res.text).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(await count(t, 'payment')).toBe(payments);
-    expect(await balanceOf(t, mailbox)).toBe(0);
+    expect(await creditedTo(t, mailbox)).toBe(0);
     const [link] = await t.sql('SELECT state FROM paypal_order WHERE order_hash = $1', [
       t.app.get(PayPalOrderKeys).order(orderId),
     ]);
@@ -156,9 +156,9 @@ describe('PayPal webhooks: only verified events change anything', () => {
     const res = await postWebhook(t, genuine);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'processed' });
-    expect(await balanceOf(t, mailbox)).toBe(2500);
+    expect(await creditedTo(t, mailbox)).toBe(2500);
     expect((await postWebhook(t, genuine)).status).toBe(200);
-    expect(await balanceOf(t, mailbox)).toBe(2500);
+    expect(await creditedTo(t, mailbox)).toBe(2500);
     expect(fetches()).toBe(before);
     // Fetched once, for the PENDING event before these tests; never again.
     expect(before).toBe(1);

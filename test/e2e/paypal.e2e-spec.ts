@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { parseCode } from '../../src/codes/code-format';
 import { PayPalMaintenanceJob } from '../../src/paypal/paypal-maintenance.job';
 import { PayPalOrderKeys } from '../../src/paypal/paypal-order.keys';
-import { balanceOf, count, registerMailbox } from '../support/builders';
+import { creditedTo, count, registerMailbox } from '../support/builders';
 import {
   approve,
   capture,
@@ -49,10 +50,14 @@ describe('PayPal top-ups', () => {
     const res = await capture(t, order.orderId);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(1500);
+    expect(await creditedTo(t, id)).toBe(1500);
     await t.paypal.settled();
 
     const captureId = t.paypal.captureOf(order.orderId)!.id;
+    // Credited at once; the journal row waits for the next settlement.
+    expect(await count(t, 'payment', 'external_ref = $1', [captureId])).toBe(0);
+    expect(await count(t, 'pending_payment', 'external_ref = $1', [captureId])).toBe(1);
+    await settleNow(t);
     const rows = await t.sql('SELECT * FROM payment WHERE external_ref = $1', [captureId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -72,7 +77,7 @@ describe('PayPal top-ups', () => {
       eventType: 'PAYMENT.CAPTURE.COMPLETED',
       status: 200,
     });
-    expect(await balanceOf(t, id)).toBe(1500);
+    expect(await creditedTo(t, id)).toBe(1500);
     const ledger = await t.http.get(`/v1/mailboxes/${id}/ledger`).set(t.auth('webmail'));
     expect(ledger.body.entries).toEqual([
       {
@@ -162,11 +167,11 @@ describe('PayPal top-ups', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body.type).toMatch(/paypal-order-not-approved$/);
     expect(await count(t, 'payment')).toBe(before);
-    expect(await balanceOf(t, id)).toBe(0);
+    expect(await creditedTo(t, id)).toBe(0);
     // The order is still open: approved later, it is captured and credited.
     await approve(order.approveUrl);
     expect((await capture(t, order.orderId)).body).toEqual({ status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(1200);
+    expect(await creditedTo(t, id)).toBe(1200);
   });
 
   it('answers a repeated capture with the first outcome and moves nothing; captures carry PayPal-Request-Id', async () => {
@@ -182,7 +187,7 @@ describe('PayPal top-ups', () => {
       expect(again.body).toEqual({ status: 'credited' });
     }
     expect(await count(t, 'payment')).toBe(payments);
-    expect(await balanceOf(t, id)).toBe(700);
+    expect(await creditedTo(t, id)).toBe(700);
     const captures = t.paypal.requests.filter(
       (r) => r.method === 'POST' && r.path === `/v2/checkout/orders/${order.orderId}/capture`,
     );
@@ -201,7 +206,7 @@ describe('PayPal top-ups', () => {
     const replay = await postWebhook(t, delivered);
     expect(replay.status).toBe(200);
     expect(await count(t, 'payment')).toBe(payments);
-    expect(await balanceOf(t, id)).toBe(800);
+    expect(await creditedTo(t, id)).toBe(800);
   });
 
   it('honours Idempotency-Key on capture: the same key replays, another order with it is 422', async () => {
@@ -214,17 +219,17 @@ describe('PayPal top-ups', () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    expect(await balanceOf(t, id)).toBe(600);
+    expect(await creditedTo(t, id)).toBe(600);
 
     const other = await createOrder(t, id, { amountMinor: 100 });
     await approve(other.approveUrl);
     const reused = await capture(t, other.orderId, 'capture-key-1');
     expect(reused.status).toBe(422);
     expect(reused.body.type).toMatch(/idempotency-key-reused$/);
-    expect(await balanceOf(t, id)).toBe(600);
+    expect(await creditedTo(t, id)).toBe(600);
     // Nothing of the other order moved: it is still open and captures with a fresh key.
     expect((await capture(t, other.orderId, 'capture-key-2')).body).toEqual({ status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(700);
+    expect(await creditedTo(t, id)).toBe(700);
   });
 
   it('answers 404 for an order it never made and moves nothing', async () => {
@@ -278,7 +283,7 @@ describe('PayPal top-ups', () => {
       await approve(order.approveUrl);
       const res = await capture(t, order.orderId);
       expect(res.status).toBe(404);
-      expect(await balanceOf(t, id)).toBe(0);
+      expect(await creditedTo(t, id)).toBe(0);
     } finally {
       t.clock.advance(-(t.config.paypal!.orderTtlDays + 1));
     }

@@ -1,3 +1,4 @@
+import { settleNow } from '../support/settle';
 import { FeesService } from '../../src/fees/fees.service';
 import { aCashPayment, issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument } from '../support/camt-builder';
@@ -62,6 +63,16 @@ describe('reconciliation and VAT reports', () => {
     expect((await t.paypal.refund(captureId))?.status).toBe(200);
     await t.app.get(FeesService).run(DAY);
 
+    // Before the settlement, the letter's credit and the capture's journal row
+    // wait: counted where they belong already, and shown as waiting.
+    const early = await report();
+    expect(early.body.consistent).toBe(true);
+    expect(early.body.days[0].pending).toEqual({
+      credits: { count: 1, amountMinor: 1200 },
+      payments: { count: 1, amountMinor: 1500 },
+    });
+    await settleNow(t);
+
     const res = await report();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ from: DAY, to: DAY, currency: 'EUR', consistent: true });
@@ -118,7 +129,9 @@ describe('reconciliation and VAT reports', () => {
         consistent: true,
       },
     ]);
-    // Groups by channel and amount: bank 1200 ×2, cash 1200 ×1, paypal 1500 ×1.
+    expect(day.pending).toEqual({ credits: tally(0, 0), payments: tally(0, 0) });
+    // Groups by batch, channel and amount: the import's bank 1200 ×2; the
+    // settlement's cash 1200 ×1 and paypal 1500 ×1.
     expect(day.anonymitySet).toEqual({ credits: 4, groups: 3, minimum: 1, median: 1, alone: 2 });
   });
 

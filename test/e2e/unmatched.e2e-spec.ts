@@ -1,7 +1,7 @@
+import { takeAsBatch } from '../support/settle';
 import { displayCode, generateCode } from '../../src/codes/code-format';
 import { Transactions } from '../../src/database/transactions';
-import { PaymentIntake } from '../../src/payments/payment-intake';
-import { balanceOf, issueCode, registerMailbox } from '../support/builders';
+import { creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('unmatched payments', () => {
@@ -12,19 +12,22 @@ describe('unmatched payments', () => {
   afterAll(() => t.close());
 
   async function unmatchedTransfer(text: string, amountMinor = 900): Promise<string> {
-    const outcome = await t.app.get(Transactions).run((tx) =>
-      t.app.get(PaymentIntake).take(
+    const [outcome] = await t.app.get(Transactions).run((tx) =>
+      takeAsBatch(
+        t.app,
         tx,
-        {
-          channel: 'bank',
-          externalRef: `REF-${Math.random()}`,
-          amountMinor,
-          currency: 'EUR',
-          bookedOn: '2026-11-02',
-          payer: { name: 'Max Mustermann', iban: 'AT611904300234573201' },
-          texts: [text],
-          correctTypos: true,
-        },
+        [
+          {
+            channel: 'bank',
+            externalRef: `REF-${Math.random()}`,
+            amountMinor,
+            currency: 'EUR',
+            bookedOn: '2026-11-02',
+            payer: { name: 'Max Mustermann', iban: 'AT611904300234573201' },
+            texts: [text],
+            correctTypos: true,
+          },
+        ],
         t.clock.today(),
       ),
     );
@@ -62,7 +65,7 @@ describe('unmatched payments', () => {
     const res = await resolve(paymentId, { action: 'credit-code', code });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ paymentId, status: 'credited' });
-    expect(await balanceOf(t, id)).toBe(900);
+    expect(await creditedTo(t, id)).toBe(900);
     const [row] = await t.sql<Record<string, unknown>>('SELECT * FROM payment WHERE id = $1', [
       paymentId,
     ]);
@@ -134,7 +137,7 @@ describe('unmatched payments', () => {
     const second = await resolve(paymentId, { action: 'credit-code', code }, 'resolve-1');
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
-    expect(await balanceOf(t, id)).toBe(900);
+    expect(await creditedTo(t, id)).toBe(900);
   });
 
   it('pages through the list with a cursor', async () => {

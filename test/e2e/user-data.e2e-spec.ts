@@ -3,9 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeyedHash } from '../../src/common/keyed-hash';
+import { settleNow } from '../support/settle';
 import { FeesService } from '../../src/fees/fees.service';
 import { OpeningBalancesService } from '../../src/mailboxes/opening-balances.service';
-import { aCashPayment, aMailboxId, count, issueCode, registerMailbox } from '../support/builders';
+import {
+  aCashPayment,
+  aMailboxId,
+  count,
+  creditedTo,
+  issueCode,
+  registerMailbox,
+} from '../support/builders';
 import { startTestApp, TEST_SECRET, TestApp } from '../support/test-app';
 import { createOrder, startPayPalTestApp } from '../support/fake-paypal/paypal-test-app';
 
@@ -26,6 +34,7 @@ describe("the user's own data", () => {
       .set(t.auth('staff'))
       .send(aCashPayment({ code, amountMinor, receivedOn: day }));
     expect(res.body.status).toBe('credited');
+    await settleNow(t);
   };
 
   it('answers the ledger as CSV, whole and newest first, when asked for text/csv', async () => {
@@ -84,6 +93,7 @@ describe("the user's own data", () => {
         .post('/v1/cash-payments')
         .set(p.auth('staff'))
         .send(aCashPayment({ code, amountMinor: 1200, receivedOn: '2026-04-01' }));
+      await settleNow(p);
       await p.app.get(FeesService).run('2026-04-01');
       await issueCode(p, id);
       await createOrder(p, id, { amountMinor: 1500 });
@@ -165,11 +175,9 @@ describe("the user's own data", () => {
         totalMinor: 7250,
         currency: 'EUR',
       });
-      const balance = async (id: string) =>
-        (await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'))).body.balance.amountMinor;
-      expect(await balance(existing)).toBe(1250);
-      expect(await balance(fresh)).toBe(6000);
-      expect(await balance(zero)).toBe(0);
+      expect(await creditedTo(t, existing)).toBe(1250);
+      expect(await creditedTo(t, fresh)).toBe(6000);
+      expect(await creditedTo(t, zero)).toBe(0);
       const ledger = await t.http.get(`/v1/mailboxes/${fresh}/ledger`).set(t.auth('webmail'));
       expect(ledger.body.entries).toEqual([
         expect.objectContaining({ kind: 'credit', channel: 'opening', amountMinor: 6000 }),
@@ -179,7 +187,7 @@ describe("the user's own data", () => {
       expect(again.status).toBe(1);
       expect(again.stderr).toContain('line 2: the mailbox has an opening balance already');
       expect(again.stderr).toContain('line 3: the mailbox has an opening balance already');
-      expect(await balance(fresh)).toBe(6000);
+      expect(await creditedTo(t, fresh)).toBe(6000);
     });
 
     it('checks every line, names each problem by line without echoing the id, and imports nothing', async () => {

@@ -1,10 +1,10 @@
+import { takeAsBatch } from '../support/settle';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { findCodes } from '../../src/codes/code-finder';
 import { ALPHABET, displayCode } from '../../src/codes/code-format';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
-import { PaymentIntake } from '../../src/payments/payment-intake';
 import { issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -64,7 +64,6 @@ describe('codes with a one-symbol typo', () => {
   });
 
   it('credit, when paid by bank transfer, only the mailbox the code belongs to', async () => {
-    const intake = t.app.get(PaymentIntake);
     const transactions = t.app.get(Transactions);
     const credits = async () =>
       t.sql<{ id: string; mailbox: string; amount_minor: number | string }>(
@@ -83,18 +82,21 @@ describe('codes with a one-symbol typo', () => {
       const spellings = oneTypoSpellings(canonical);
       for (const pick of picks[n]) {
         const spelling = spellings[pick % spellings.length];
-        const outcome = await transactions.run((tx) =>
-          intake.take(
+        const [outcome] = await transactions.run((tx) =>
+          takeAsBatch(
+            t.app,
             tx,
-            {
-              channel: 'bank',
-              externalRef: `TYPO-${randomUUID()}`,
-              amountMinor: 100,
-              currency: t.config.currency,
-              bookedOn: t.clock.today(),
-              texts: [`SVWZ+Guthaben ${displayCode(spelling).toLowerCase()}`],
-              correctTypos: true,
-            },
+            [
+              {
+                channel: 'bank',
+                externalRef: `TYPO-${randomUUID()}`,
+                amountMinor: 100,
+                currency: t.config.currency,
+                bookedOn: t.clock.today(),
+                texts: [`SVWZ+Guthaben ${displayCode(spelling).toLowerCase()}`],
+                correctTypos: true,
+              },
+            ],
             t.clock.today(),
           ),
         );

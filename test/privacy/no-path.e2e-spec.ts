@@ -40,6 +40,18 @@ const TABLES: Record<string, { side: Side; why: string }> = {
     side: 'mailbox',
     why: "closed mailboxes' ledger sums per day, kind and channel; names no mailbox",
   },
+  pending_credit: {
+    side: 'mailbox',
+    why: 'credits waiting for the next settlement: pseudonym, the code they hold, amount and day; the settlement erases the table',
+  },
+  pending_payment: {
+    side: 'payment',
+    why: 'journal rows of PayPal captures waiting for the next settlement; the settlement erases the table',
+  },
+  anonymity_group: {
+    side: 'neutral',
+    why: 'how many credits each settlement batch holds per day, channel and amount: counts, no row of either side',
+  },
   migrations: { side: 'neutral', why: "TypeORM's record of the migrations that ran" },
 };
 
@@ -64,6 +76,7 @@ const SHARED_BY_DESIGN: Record<string, string> = {
  */
 const REVIEWED_WIDE_COLUMNS: Record<string, string> = {
   'payment.payer_iban': 'an IBAN, kept only until an unmatched payment is resolved',
+  'pending_payment.payer_iban': 'the same column of a journal row waiting for settlement',
   'idempotent_request.key_hash': 'keyed hash of an Idempotency-Key, its own HMAC subkey',
   'idempotent_request.fingerprint': 'keyed hash of a request body, its own HMAC subkey',
 };

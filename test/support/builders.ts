@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KeyedHash } from '../../src/common/keyed-hash';
 import { TestApp } from './test-app';
 
 let counter = 0;
@@ -47,12 +48,23 @@ export async function issueCode(
   return res.body.code as string;
 }
 
-export async function balanceOf(t: TestApp, mailboxId: string): Promise<number> {
+/**
+ * What the books hold for a mailbox: its ledger and the credits that wait for
+ * the next settlement, before any fee (the view's balance is after today's fee).
+ */
+export async function creditedTo(t: TestApp, mailboxId: string): Promise<number> {
   const res = await t.http
     .get(`/v1/mailboxes/${encodeURIComponent(mailboxId)}`)
     .set(t.auth('webmail'));
   if (res.status !== 200) throw new Error(`get failed: ${res.status} ${res.text}`);
-  return res.body.balance.amountMinor as number;
+  const mailbox = t.app.get(KeyedHash).mailbox(mailboxId);
+  const [row] = await t.sql<{ total: number | string | null }>(
+    `SELECT (SELECT COALESCE(SUM(CASE WHEN kind = 'credit' THEN amount_minor ELSE -amount_minor END), 0)
+               FROM ledger_entry WHERE mailbox = $1)
+          + (SELECT COALESCE(SUM(amount_minor), 0) FROM pending_credit WHERE mailbox = $1) AS total`,
+    [mailbox],
+  );
+  return Number(row.total);
 }
 
 export async function count(

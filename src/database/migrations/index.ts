@@ -4,6 +4,7 @@ import { PayPalOrders1764000000100 } from './1764000000100-paypal-orders';
 import { Fees1764000000200 } from './1764000000200-fees';
 import { EventOutbox1764000000201 } from './1764000000201-event-outbox';
 import { ClosedLedgerTotals1764000000202 } from './1764000000202-closed-ledger-totals';
+import { Settlement1764000000300 } from './1764000000300-settlement';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Fees1764000000200,
   EventOutbox1764000000201,
   ClosedLedgerTotals1764000000202,
+  Settlement1764000000300,
 ];

@@ -3,6 +3,7 @@ import { ALPHABET } from '../../../src/codes/code-format';
 import { Role } from '../../../src/config/config.schema';
 import { aCashPayment, aMailboxId, issueCode, registerMailbox } from '../../support/builders';
 import { aCamtDocument, AnEntry } from '../../support/camt-builder';
+import { settleNow } from '../../support/settle';
 import { TestApp } from '../../support/test-app';
 
 /** A payer as the bank names them; every one is a secret the service must forget. */
@@ -192,7 +193,10 @@ export async function runFullFlow(t: TestApp, options: FlowOptions = {}): Promis
     .set(as('staff'))
     .send({ action: 'refunded' });
   ok(refunded.status, 200, 'refund', refunded.text);
-  // And a code issued last of all: still in the WAL when the scan reads it.
+  // The settlement writes what waits (the letters' credits, the capture's
+  // journal row), as its interval would; the code issued after it is still
+  // in the WAL when the scan reads it.
+  await settleNow(t);
   const lateCode = await issueCode(t, late);
 
   return {
