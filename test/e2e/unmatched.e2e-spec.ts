@@ -119,6 +119,51 @@ describe('unmatched payments', () => {
     },
   );
 
+  it('keeps no code in an unmatched payment, live or spent, and none after it is resolved', async () => {
+    const id = await registerMailbox(t);
+    const live = await issueCode(t, id);
+    const spent = displayCode(generateCode());
+    // Refused for its currency: the code stays live, and the row must not hold it.
+    const [refused] = await t.app.get(Transactions).run((tx) =>
+      takeAsBatch(
+        t.app,
+        tx,
+        [
+          {
+            channel: 'bank',
+            externalRef: `REF-${Math.random()}`,
+            amountMinor: 900,
+            currency: 'USD',
+            bookedOn: '2026-11-02',
+            payer: { name: 'Max Mustermann', iban: 'AT611904300234573201' },
+            texts: [`Aufladung ${live} und ${spent.toLowerCase()}`],
+            correctTypos: true,
+          },
+        ],
+        t.clock.today(),
+      ),
+    );
+    expect(refused).toMatchObject({ status: 'unmatched', reason: 'currency' });
+    const remittanceOf = async (paymentId: string) =>
+      (
+        await t.sql<{ remittance: string | null }>('SELECT remittance FROM payment WHERE id = $1', [
+          paymentId,
+        ])
+      )[0].remittance;
+    expect(await remittanceOf(refused.paymentId)).toBe('Aufladung [code] und [code]');
+    // A row written before codes were kept out of unmatched rows is cut at its resolution.
+    const legacy = await unmatchedTransfer('Mailbox Max');
+    await t.sql('UPDATE payment SET remittance = $2 WHERE id = $1', [legacy, `Code ${live}`]);
+    expect((await resolve(legacy, { action: 'refunded' })).status).toBe(200);
+    expect(await remittanceOf(legacy)).toBe('Code [code]');
+    const rows = JSON.stringify(await t.sql('SELECT * FROM payment'));
+    for (const code of [live, spent]) {
+      expect(rows).not.toContain(code);
+      expect(rows).not.toContain(code.replaceAll('-', ''));
+      expect(rows.toLowerCase()).not.toContain(code.toLowerCase());
+    }
+  });
+
   it('answers 404 for an unknown payment and 400 for a malformed id or action', async () => {
     expect((await resolve('6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55', { action: 'kept' })).status).toBe(
       404,

@@ -37,6 +37,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(
   db: TestDatabase,
   env: Record<string, string> = {},
+  options: { waitUntilReady?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const keys = Object.fromEntries(
@@ -76,6 +77,7 @@ export async function startServiceProcess(
       await exited;
     },
   };
+  if (options.waitUntilReady === false) return service;
   let ended = false;
   void exited.then(() => (ended = true));
   for (let i = 0; i < 300 && !ended; i++) {
@@ -93,14 +95,18 @@ export async function startServiceProcess(
 /**
  * Tells, from outside the service, whether a write transaction is open in
  * the database: on SQLite another connection cannot take the write lock; on
- * PostgreSQL a backend of the database other than ours is inside a transaction.
+ * PostgreSQL a backend of the database other than ours is inside a transaction
+ * (with `writing`, one that has written: it holds a transaction id).
  */
 export interface TransactionProbe {
   open(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export async function transactionProbe(db: TestDatabase): Promise<TransactionProbe> {
+export async function transactionProbe(
+  db: TestDatabase,
+  options: { writing?: boolean } = {},
+): Promise<TransactionProbe> {
   if (db.dialect === 'sqlite') {
     const sqlite = new BetterSqlite3(db.url.slice('sqlite:'.length), { timeout: 0 });
     return {
@@ -125,7 +131,8 @@ export async function transactionProbe(db: TestDatabase): Promise<TransactionPro
       const { rows } = await client.query(
         `SELECT 1 FROM pg_stat_activity
           WHERE datname = $1 AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-            AND state IN ('active', 'idle in transaction') AND query NOT LIKE 'SELECT 1%'`,
+            AND state IN ('active', 'idle in transaction') AND query NOT LIKE 'SELECT 1%'
+            ${options.writing ? 'AND backend_xid IS NOT NULL' : ''}`,
         [name],
       );
       return rows.length > 0;
