@@ -3,7 +3,7 @@ import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { MaintenanceJob } from '../../src/codes/maintenance.job';
 import { parseCode } from '../../src/codes/code-format';
-import { aMailboxId, count, issueCode, registerMailbox } from '../support/builders';
+import { aMailboxId, count, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('mailboxes and top-up codes', () => {
@@ -199,16 +199,18 @@ describe('mailboxes and top-up codes', () => {
   it('purges expired codes and old idempotency records on the daily run, and nothing younger', async () => {
     const id = await registerMailbox(t);
     const expiring = await issueCode(t, id);
+    const paidCode = await issueCode(t, id);
     await t.http
       .post('/v1/cash-payments')
       .set(t.auth('staff'))
       .set('idempotency-key', 'purge-check-1')
       .send({
-        code: await issueCode(t, id),
+        code: paidCode,
         amountMinor: 100,
         currency: 'EUR',
         receivedOn: '2026-11-20',
       });
+    const paid = t.app.get(KeyedHash).code(paidCode.replaceAll('-', ''));
     const hash = t.app.get(KeyedHash).code(expiring.replaceAll('-', ''));
     expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(1);
 
@@ -223,6 +225,11 @@ describe('mailboxes and top-up codes', () => {
       expect(later.idempotentRequests).toBeGreaterThanOrEqual(1);
       expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(0);
       expect(await count(t, 'idempotent_request')).toBe(0);
+      // A paid code whose credit waits for the settlement is not purged with the expired.
+      expect(await count(t, 'topup_code', 'code_hash = $1', [paid])).toBe(1);
+      await settleNow(t);
+      expect(await count(t, 'topup_code', 'code_hash = $1', [paid])).toBe(0);
+      expect(await creditedTo(t, id)).toBe(100);
     } finally {
       t.clock.advance(-(t.config.codeTtlDays + 1));
     }

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { BankImportService } from '../../src/bank/bank-import.service';
+import { MaintenanceJob } from '../../src/codes/maintenance.job';
 import { TopupCodesService } from '../../src/codes/topup-codes.service';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
@@ -182,6 +183,65 @@ describe('unlinkability on disk', () => {
       rmSync(work, { recursive: true, force: true });
     }
   });
+
+  it('keeps no waiting row after the settlement and no redeemed code in the files after the daily purge: the database file (SQLite), the relation files of the data directory (PostgreSQL)', async () => {
+    const db = await createTestDatabase();
+    const t = await startTestApp({ db });
+    try {
+      const trace = await runFullFlow(t, { bulk: 60 });
+      const hash = t.app.get(KeyedHash);
+      const redeemed = redeemedCodes(trace).map((code) => hash.code(canonical(code)));
+      const waiting = trace.mailboxIds.map((id) => hash.mailbox(id));
+      expect(redeemed.length).toBeGreaterThan(60);
+      if (db.dialect === 'sqlite') {
+        // The settlement deleted the waiting rows (secure_delete) and the
+        // purge leaves nothing of a redeemed code in any file of the folder.
+        await t.app.get(MaintenanceJob).purge();
+        const files = filesUnder(db.dir);
+        expect(whereFound(files, hash.code(canonical(trace.openCode)))).not.toEqual([]);
+        for (const codeHash of redeemed) expect(whereFound(files, codeHash)).toEqual([]);
+        return;
+      }
+      const server = new Client({ connectionString: db.url });
+      await server.connect();
+      try {
+        const files = async () => {
+          // Dirty pages reach the files at a checkpoint.
+          await server.query('CHECKPOINT');
+          return postgresFiles(server);
+        };
+        // Right after the settlement (a plain VACUUM), the pending tables are
+        // new, empty files; freed space of the code tables may still hold bytes.
+        const settled = await files();
+        const pending = settled.relations.filter((f) => /^pending_/.test(f.name));
+        expect(pending.map((f) => f.name).sort()).toEqual(
+          expect.arrayContaining(['pending_credit', 'pending_payment']),
+        );
+        for (const id of waiting) expect(whereFound(pending, id)).toEqual([]);
+        const lingering = redeemed.filter((h) => whereFound(settled.relations, h).length > 0);
+
+        // The daily purge writes the code tables anew: no redeemed hash is left in any relation file.
+        expect((await t.app.get(MaintenanceJob).purge()).compacted).toBe(true);
+        const compacted = await files();
+        expect(whereFound(compacted.relations, hash.code(canonical(trace.openCode)))).not.toEqual(
+          [],
+        );
+        for (const codeHash of redeemed)
+          expect(whereFound(compacted.relations, codeHash)).toEqual([]);
+        // The WAL still holds them until its segments are recycled (docs/postgres-retention.md).
+        const inWal = redeemed.filter((h) => whereFound(compacted.wal, h).length > 0);
+        if (process.env.PRIVACY_REPORT)
+          console.info(
+            `redeemed code hashes: ${redeemed.length}; in relation files after the settlement's VACUUM: ${lingering.length}; after the purge's VACUUM FULL: 0; in pg_wal: ${inWal.length}`,
+          );
+      } finally {
+        await server.end();
+      }
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
 });
 
 function sqliteOf(t: TestApp): BetterSqlite3.Database {
@@ -203,4 +263,31 @@ async function untilAlone(client: Client): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the service still holds connections to the test database');
+}
+
+/**
+ * The files of the test database as the server keeps them: every table's and
+ * index's relation files (by name), and the WAL segments (shared by the server).
+ */
+async function postgresFiles(client: Client): Promise<{ relations: Haystack[]; wal: Haystack[] }> {
+  const { rows: settings } = await client.query<{ data_directory: string }>('SHOW data_directory');
+  const dir = settings[0].data_directory;
+  const { rows } = await client.query<{ name: string; path: string }>(
+    `SELECT c.relname AS name, pg_relation_filepath(c.oid) AS path
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 't')`,
+  );
+  const relations: Haystack[] = [];
+  for (const { name, path } of rows) {
+    // A relation over 1 GB continues in path.1, path.2 …
+    for (let segment = 0; ; segment++) {
+      const file = join(dir, segment === 0 ? path : `${path}.${segment}`);
+      if (!existsSync(file)) break;
+      relations.push({ name, bytes: readFileSync(file) });
+    }
+  }
+  const wal = readdirSync(join(dir, 'pg_wal'))
+    .filter((f) => /^[0-9A-F]{24}$/.test(f))
+    .map((f) => ({ name: `pg_wal/${f}`, bytes: readFileSync(join(dir, 'pg_wal', f)) }));
+  return { relations, wal };
 }
