@@ -15,6 +15,7 @@ import { Clock } from './common/clock';
 import { Idempotency } from './common/idempotency';
 import { KeyedHash } from './common/keyed-hash';
 import { LOGGER } from './common/logger';
+import { PaymentDayWindow } from './common/payment-day';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { MaintenanceJob } from './codes/maintenance.job';
@@ -79,6 +80,7 @@ export class AppModule {
         Clock,
         KeyedHash,
         Idempotency,
+        PaymentDayWindow,
         PaymentIntake,
         MailboxesService,
         TopupCodesService,
@@ -100,7 +102,7 @@ export class AppModule {
         RetentionJob,
         ...(options.overrides ?? []),
       ],
-      exports: [AppConfig, LOGGER, Clock, KeyedHash, Idempotency, PaymentIntake],
+      exports: [AppConfig, LOGGER, Clock, KeyedHash, Idempotency, PaymentDayWindow, PaymentIntake],
     };
   }
 }

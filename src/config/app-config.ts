@@ -78,6 +78,8 @@ export class AppConfig {
   readonly webhook: WebhookConfig | undefined;
   /** Journal rows are kept this many years after the end of their year. */
   readonly retentionYears: number;
+  /** A payment's day (a cash letter's receivedOn) may lie at most this many days in the past. */
+  readonly paymentDayMaxAgeDays: number;
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -120,6 +122,10 @@ export class AppConfig {
     };
     this.webhook = webhookConfig(env);
     this.retentionYears = env.RETENTION_YEARS;
+    this.paymentDayMaxAgeDays = env.PAYMENT_DAY_MAX_AGE_DAYS;
+    // A payment older than the retention period would be recorded only to be purged.
+    if (this.paymentDayMaxAgeDays >= 365 * this.retentionYears)
+      throw new ConfigError('PAYMENT_DAY_MAX_AGE_DAYS must be shorter than RETENTION_YEARS');
   }
 
   /** The secret must never appear in logs or error output, not even by accident. */

@@ -128,7 +128,7 @@ describe('mailboxes and top-up codes', () => {
     const paid = await t.http
       .post('/v1/cash-payments')
       .set(t.auth('staff'))
-      .send({ code, amountMinor: 500, currency: 'EUR', receivedOn: '2026-11-20' });
+      .send({ code, amountMinor: 500, currency: 'EUR', receivedOn: t.clock.today() });
     expect(paid.body.status).toBe('credited');
     await issueCode(t, id);
     const pseudonym = t.app.get(KeyedHash).mailbox(id);
@@ -184,7 +184,7 @@ describe('mailboxes and top-up codes', () => {
         code: await issueCode(t, id),
         amountMinor: 100,
         currency: 'EUR',
-        receivedOn: '2026-11-20',
+        receivedOn: t.clock.today(),
       });
     const hash = t.app.get(KeyedHash).code(expiring.replaceAll('-', ''));
     expect(await count(t, 'topup_code', 'code_hash = $1', [hash])).toBe(1);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TestApp } from './test-app';
+import { dayOf } from '../../src/common/day';
 
 let counter = 0;
 
@@ -21,7 +22,7 @@ export function aCashPayment(
     code: 'set-me',
     amountMinor: 1200,
     currency: 'EUR',
-    receivedOn: '2026-11-24',
+    receivedOn: dayOf(new Date()),
     ...overrides,
   };
 }
