@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
 import { Env, envSchema, Role } from './config.schema';
 
@@ -271,6 +274,20 @@ function describe(error: z.ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)
     .join('; ');
+}
+
+/**
+ * The environment the service and the CLI start from: the process's own, over
+ * a `.env` file in the working directory when there is one (the same syntax as
+ * Node's --env-file). A variable set in both comes from the process.
+ */
+export function readEnvironment(
+  processEnv: Record<string, string | undefined> = process.env,
+  directory = process.cwd(),
+): Record<string, string | undefined> {
+  const file = join(directory, '.env');
+  if (!existsSync(file)) return processEnv;
+  return { ...parseDotEnv(readFileSync(file, 'utf8')), ...processEnv };
 }
 
 export function parseEnv(env: Record<string, string | undefined>): Env {
