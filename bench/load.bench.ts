@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, startService } from './bench-service';
 import { generateCamt053 } from './camt-generate';
+import { dayOf } from '../src/common/day';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
                   code,
                   amountMinor: 500,
                   currency: 'EUR',
-                  receivedOn: '2026-11-24',
+                  receivedOn: dayOf(new Date()),
                 });
                 return {
                   ...request,

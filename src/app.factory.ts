@@ -3,8 +3,14 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule, AppOptions } from './app.module';
-import { STATEMENT_CONTENT_TYPES } from './bank/bank-statements.controller';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BANK_STATEMENTS_PATH, STATEMENT_CONTENT_TYPES } from './bank/bank-statements.controller';
+import { CASH_BATCH_BODY_LIMIT_BYTES, CASH_BATCHES_PATH } from './cash/cash.schemas';
+import { describeProblems, HTTP_PROBLEMS, ProblemKind } from './common/api-problems';
+import { PROBLEM_BASE, UnsupportedMediaType, ValidationFailed } from './common/domain-error';
+import { duplicateMember } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
+import { AppConfig } from './config/app-config';
 
 /**
  * Builds the service as main.ts runs it; tests and benchmarks build it the
@@ -18,21 +24,31 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     trustProxy: false,
     // Mailbox ids may be 128 characters; the default limit of 100 would answer 414.
     routerOptions: { maxParamLength: 256 },
+    // The router's own answers (a malformed URL, an over-long parameter) echo the URL.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const problem = ROUTER_PROBLEMS[error.code] ?? HTTP_PROBLEMS[400];
+      void reply
+        .headers(SECURITY_HEADERS)
+        .header('content-security-policy', API_POLICY)
+        .status(problem.status)
+        .header('content-type', 'application/problem+json')
+        .send({
+          type: `${PROBLEM_BASE}/${problem.slug}`,
+          title: problem.title,
+          status: problem.status,
+          detail: problem.title,
+        });
+    },
   });
-  // Bank statements are streamed to disk by their route, never parsed into memory.
-  adapter
-    .getInstance()
-    .addContentTypeParser(
-      STATEMENT_CONTENT_TYPES,
-      { bodyLimit: options.config.bankUploadLimitBytes },
-      (_request, payload, done) => done(null, payload),
-    );
+  addBodyParsers(adapter.getInstance(), options.config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     adapter,
     {
       logger: new NestPinoLogger(options.logger),
       abortOnError: false,
+      // addBodyParsers registers the only parsers.
+      bodyParser: false,
     },
   );
   app.enableShutdownHooks();
@@ -42,6 +58,59 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+const ROUTER_PROBLEMS: Record<string, ProblemKind> = {
+  FST_ERR_MAX_PARAM_LENGTH: HTTP_PROBLEMS[414],
+  FST_ERR_BAD_URL: HTTP_PROBLEMS[400],
+};
+
+/**
+ * JSON for every route but the bank statements', which takes CAMT XML or a ZIP
+ * streamed to disk; anything else is a 415. Routes register after this, so the
+ * cash batch route gets a body limit that holds the largest batch its schema allows.
+ */
+function addBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
+  fastify.removeAllContentTypeParsers();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    parseJson(request, text, (error, value) => {
+      if (error) return done(error, undefined);
+      const duplicate = duplicateMember(text, value);
+      if (duplicate === undefined) return done(null, value);
+      done(
+        new ValidationFailed('A member is written twice; nothing was read.', [
+          { path: duplicate, message: 'appears more than once' },
+        ]),
+        undefined,
+      );
+    });
+  });
+  fastify.addContentTypeParser(
+    STATEMENT_CONTENT_TYPES,
+    { bodyLimit: config.bankUploadLimitBytes },
+    (_request, payload, done) => done(null, payload),
+  );
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === CASH_BATCHES_PATH && route.method === 'POST') {
+      route.bodyLimit = Math.max(config.bodyLimitBytes, CASH_BATCH_BODY_LIMIT_BYTES);
+    }
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    if (type === undefined || request.body === undefined) return done();
+    const accepted =
+      request.routeOptions.url === BANK_STATEMENTS_PATH
+        ? STATEMENT_CONTENT_TYPES
+        : ['application/json'];
+    if (accepted.includes(type)) return done();
+    done(
+      new UnsupportedMediaType(`This route takes ${accepted.join(' or ')}.`, [
+        { path: 'Content-Type', message: `${type} is not taken here` },
+      ]),
+    );
+  });
 }
 
 /** Method, route pattern, status and duration: no URL (it holds mailbox ids), no address. */
@@ -122,11 +191,27 @@ function addOpenApi(app: NestFastifyApplication): void {
       .setTitle('Anonymous prepaid billing')
       .setDescription(
         'Top-up codes, cash letters, bank statements and PayPal, credited to prepaid mailbox balances ' +
-          'without any link from a payment to a mailbox. Errors are RFC 9457 problem documents.',
+          'without any link from a payment to a mailbox. Errors are RFC 9457 problem documents ' +
+          '(application/problem+json) whose `type` names the rule.',
       )
       .setVersion('1')
-      .addBearerAuth()
+      .setLicense('AGPL-3.0-only', 'https://www.gnu.org/licenses/agpl-3.0.html')
+      .addServer('/', 'this service')
+      // An opaque API key, one role each; not a JWT.
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: undefined,
+        description: 'An API key from API_KEYS; its role decides the routes it may use.',
+      })
       .build(),
   );
+  // /health and PayPal's webhooks take no API key: say so, rather than say nothing.
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as { security?: unknown[] }[]) {
+      operation.security ??= [];
+    }
+  }
+  describeProblems(document as unknown as Parameters<typeof describeProblems>[0]);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

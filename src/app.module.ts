@@ -16,6 +16,7 @@ import { Clock } from './common/clock';
 import { Idempotency } from './common/idempotency';
 import { KeyedHash } from './common/keyed-hash';
 import { LOGGER } from './common/logger';
+import { PaymentDayWindow } from './common/payment-day';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { MaintenanceJob } from './codes/maintenance.job';
@@ -81,6 +82,7 @@ export class AppModule {
         Clock,
         KeyedHash,
         Idempotency,
+        PaymentDayWindow,
         PaymentIntake,
         Settlement,
         MailboxesService,
@@ -109,6 +111,7 @@ export class AppModule {
         Clock,
         KeyedHash,
         Idempotency,
+        PaymentDayWindow,
         PaymentIntake,
         Settlement,
         JobLock,

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
-import { buildConfig, ConfigError, parseEnv } from './config/app-config';
+import { buildConfig, ConfigError, parseEnv, readEnvironment } from './config/app-config';
 import { withDevelopmentSecrets } from './config/development-secrets';
 import { createLogger, createStartupLogger } from './common/logger';
 
 async function main(): Promise<void> {
   let generated;
   try {
-    generated = withDevelopmentSecrets(parseEnv(process.env));
+    generated = withDevelopmentSecrets(parseEnv(readEnvironment()));
   } catch (error) {
     return fail(error);
   }

@@ -4,6 +4,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiHeader,
+  ApiOperation,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -17,13 +18,16 @@ import { AppConfig } from '../config/app-config';
 import { BankImportService } from './bank-import.service';
 import { importReportSchema } from './import-report';
 import { SpooledUpload } from './statement-sources';
+import { ApiProblems } from '../common/api-problems';
+import { StatementRejected, StatementTooLarge } from './bank.errors';
 
 export const STATEMENT_CONTENT_TYPES = ['application/xml', 'text/xml', 'application/zip'];
+export const BANK_STATEMENTS_PATH = '/v1/bank-statements';
 
 @ApiTags('bank')
 @ApiBearerAuth()
 @Roles('importer')
-@Controller('v1/bank-statements')
+@Controller(BANK_STATEMENTS_PATH)
 export class BankStatementsController implements OnModuleInit {
   constructor(
     @Inject(BankImportService) private readonly bank: BankImportService,
@@ -41,6 +45,8 @@ export class BankStatementsController implements OnModuleInit {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Import one CAMT document or a ZIP of them' })
+  @ApiProblems(StatementRejected, StatementTooLarge)
   @ApiConsumes(...STATEMENT_CONTENT_TYPES)
   @ApiBody({ description: 'one CAMT document (camt.052/053/054) or a ZIP of them', required: true })
   @ApiHeader({ name: 'Idempotency-Key', required: false })

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { answer } from '../common/idempotency';
@@ -12,6 +12,10 @@ import {
   paymentOutcomeSchema,
 } from './cash.schemas';
 import { CashService } from './cash.service';
+import { ApiProblems } from '../common/api-problems';
+import { UnknownCurrency } from '../common/domain-error';
+import { ImplausibleDay } from '../common/payment-day';
+import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
 
 @ApiTags('cash')
 @ApiBearerAuth()
@@ -22,6 +26,8 @@ export class CashController {
   constructor(@Inject(CashService) private readonly cash: CashService) {}
 
   @Post('cash-payments')
+  @ApiOperation({ summary: 'One cash letter: the code on the slip and the amount counted' })
+  @ApiProblems(UnknownCurrency, ImplausibleDay, CheckSymbolMismatch)
   @ApiResponse({ status: 201, standardSchema: paymentOutcomeSchema })
   async pay(
     @Body({ schema: cashPaymentSchema }) body: CashPayment,
@@ -32,6 +38,8 @@ export class CashController {
   }
 
   @Post('cash-batches')
+  @ApiOperation({ summary: "A day's cash letters at once, all or nothing" })
+  @ApiProblems(UnknownCurrency, ImplausibleDay, CheckSymbolMismatch, TotalsDoNotAddUp)
   @ApiResponse({ status: 201, standardSchema: cashBatchOutcomeSchema })
   async payBatch(
     @Body({ schema: cashBatchSchema }) body: CashBatch,

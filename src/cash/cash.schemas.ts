@@ -16,6 +16,15 @@ export const cashPaymentSchema = z
   .meta({ id: 'CashPayment' });
 export type CashPayment = z.infer<typeof cashPaymentSchema>;
 
+export const CASH_BATCHES_PATH = '/v1/cash-batches';
+export const CASH_BATCH_MAX_ENTRIES = 10_000;
+/**
+ * The body limit of the batch route: the largest batch the schema allows (every
+ * entry at its longest code and amount) fits, written with two-space indents
+ * (test/e2e/contract.e2e-spec.ts measures it).
+ */
+export const CASH_BATCH_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
 export const cashBatchSchema = z
   .strictObject({
     receivedOn: daySchema,
@@ -24,7 +33,7 @@ export const cashBatchSchema = z
     entries: z
       .array(z.strictObject({ code: z.string().min(1).max(64), amountMinor: amountMinorSchema }))
       .min(1)
-      .max(10_000),
+      .max(CASH_BATCH_MAX_ENTRIES),
   })
   .meta({ id: 'CashBatch' });
 export type CashBatch = z.infer<typeof cashBatchSchema>;

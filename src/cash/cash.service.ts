@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { FieldError, UnknownCurrency } from '../common/domain-error';
 import { Idempotency, StoredResponse } from '../common/idempotency';
 import { isKnownCurrency } from '../common/money';
+import { PaymentDayWindow } from '../common/payment-day';
 import { parseCode } from '../codes/code-format';
 import { Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
@@ -26,10 +27,12 @@ export class CashService {
     @Inject(Idempotency) private readonly idempotency: Idempotency,
     @Inject(Settlement) private readonly settlement: Settlement,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(PaymentDayWindow) private readonly days: PaymentDayWindow,
   ) {}
 
   pay(letter: CashPayment, idempotencyKey?: string): Promise<StoredResponse<PaymentOutcome>> {
     requireKnownCurrency(letter.currency);
+    this.days.check(letter.receivedOn, 'receivedOn');
     const code = readCode(letter.code, 'code');
     return this.idempotency.run(
       idempotencyKey,
@@ -49,6 +52,7 @@ export class CashService {
   /** A day's letters in one transaction: all are recorded, or none. */
   payBatch(batch: CashBatch, idempotencyKey?: string): Promise<StoredResponse<CashBatchOutcome>> {
     requireKnownCurrency(batch.currency);
+    this.days.check(batch.receivedOn, 'receivedOn');
     const problems: FieldError[] = [];
     const codes = batch.entries.map((entry, i) => {
       try {

@@ -6,7 +6,7 @@ import { BankImportModule } from '../bank/bank-import.module';
 import { BankImportService } from '../bank/bank-import.service';
 import { CamtError } from '../bank/camt';
 import { createLogger, NestPinoLogger } from '../common/logger';
-import { buildConfig, parseEnv } from '../config/app-config';
+import { buildConfig, parseEnv, readEnvironment } from '../config/app-config';
 import { withDevelopmentSecrets } from '../config/development-secrets';
 import { bankImport } from './bank-import.command';
 import { camtInspect } from './camt-inspect.command';
@@ -40,7 +40,7 @@ async function withApp<T>(
   work: (app: Context) => Promise<T>,
   modules: 'service' | 'bank-import' = 'service',
 ): Promise<T> {
-  const config = buildConfig(withDevelopmentSecrets(parseEnv(process.env)).env);
+  const config = buildConfig(withDevelopmentSecrets(parseEnv(readEnvironment())).env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined);
   const root =
     modules === 'bank-import'

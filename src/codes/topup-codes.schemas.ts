@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { countrySchema } from '../common/schemas';
 
 export const issueCodeSchema = z
   .strictObject({
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
+    country: countrySchema
       .optional()
       .describe(
         'VAT evidence derived by the webmail backend; kept with the code, never with the mailbox',

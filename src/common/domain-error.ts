@@ -46,3 +46,9 @@ export class ServiceUnavailable extends DomainError {
   readonly status = 503;
   readonly title = 'The service cannot answer right now';
 }
+
+export class UnsupportedMediaType extends DomainError {
+  readonly slug = 'unsupported-media-type';
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}

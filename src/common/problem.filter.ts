@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { HTTP_PROBLEMS, INTERNAL_PROBLEM } from './api-problems';
 import { DomainError, FieldError, PROBLEM_BASE, ServiceUnavailable } from './domain-error';
 import { LOGGER } from './logger';
 
@@ -12,14 +13,10 @@ interface Problem {
   errors?: FieldError[];
 }
 
-const HTTP_SLUGS: Record<number, [string, string]> = {
-  400: ['bad-request', 'The request is not valid'],
-  404: ['not-found', 'Not found'],
-  405: ['method-not-allowed', 'Method not allowed'],
-  413: ['payload-too-large', 'The request body is too large'],
-  415: ['unsupported-media-type', 'Unsupported media type'],
-  429: ['too-many-requests', 'Too many requests'],
-};
+/** Slug and title of the answers Fastify and Nest give by status. */
+const HTTP_SLUGS: Record<number, [string, string]> = Object.fromEntries(
+  Object.values(HTTP_PROBLEMS).map((p) => [p.status, [p.slug, p.title]]),
+);
 
 /** Errors of the database that mean "cannot answer now", not "bug": a 503, not a 500. */
 function isDatabaseUnavailable(error: unknown): boolean {
@@ -101,8 +98,8 @@ export class ProblemFilter implements ExceptionFilter {
       'unhandled error',
     );
     return {
-      type: `${PROBLEM_BASE}/internal`,
-      title: 'Internal error',
+      type: `${PROBLEM_BASE}/${INTERNAL_PROBLEM.slug}`,
+      title: INTERNAL_PROBLEM.title,
       status: 500,
       detail: 'The request failed; nothing is revealed here. The error was logged.',
     };

@@ -1,5 +1,14 @@
+import { iso31661 } from 'iso-3166/1.js';
 import { z } from 'zod';
 import { isDay } from './day';
+
+const ASSIGNED_COUNTRIES = new Set(iso31661.map((country) => country.alpha2));
+
+/** VAT evidence: an assigned ISO 3166-1 alpha-2 code (XX, QQ and other unassigned ones are not). */
+export const countrySchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code', abort: true })
+  .refine((code) => ASSIGNED_COUNTRIES.has(code), 'is not an assigned ISO 3166-1 country code');
 
 export const mailboxIdSchema = z
   .string()
@@ -25,18 +34,28 @@ export const moneySchema = z
 
 export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((cursor) => Cursor.decode(cursor) !== undefined, 'is not a cursor from a previous page')
+    .optional()
+    .describe('nextCursor of the previous page'),
 });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Opaque cursors for keyset pagination: base64url of "day|id". */
 export const Cursor = {
   encode(day: string, id: string): string {
     return Buffer.from(`${day}|${id}`).toString('base64url');
   },
+  /** The position a cursor of this service points at; undefined for anything else. */
   decode(cursor: string | undefined): { bookedOn: string; id: string } | undefined {
     if (!cursor) return undefined;
-    const [bookedOn, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-    return bookedOn && id && isDay(bookedOn) ? { bookedOn, id } : undefined;
+    const [bookedOn, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+    if (rest.length > 0 || !bookedOn || !id || !isDay(bookedOn) || !UUID.test(id)) return undefined;
+    // base64url decoding skips what it cannot read: only the exact encoding is ours.
+    return Cursor.encode(bookedOn, id) === cursor ? { bookedOn, id } : undefined;
   },
 };
 

@@ -48,6 +48,7 @@ describe('parseEnv', () => {
       GRACE_DAYS: 14,
       WEBHOOK_INTERVAL_SECONDS: 60,
       RETENTION_YEARS: 8,
+      PAYMENT_DAY_MAX_AGE_DAYS: 90,
       CREDITOR_NAME: 'Example Mail GmbH',
       CREDITOR_IBAN: 'DE02120300000000202051',
       CREDITOR_BIC: 'BYLADEM1001',
@@ -265,5 +266,22 @@ describe('withDevelopmentSecrets', () => {
     expect(() => withDevelopmentSecrets(parseEnv({ DATA_DIR: dataDir }))).toThrow(
       new RegExp(file.replace('.', '\\.')),
     );
+  });
+});
+
+describe('the window of payment days', () => {
+  const base = { SECRET_KEY: strongSecret(), API_KEYS: apiKeysFor(ROLES) };
+
+  it('takes PAYMENT_DAY_MAX_AGE_DAYS, 90 by default', () => {
+    expect(buildConfig(parseEnv(base)).paymentDayMaxAgeDays).toBe(90);
+    expect(
+      buildConfig(parseEnv({ ...base, PAYMENT_DAY_MAX_AGE_DAYS: '400' })).paymentDayMaxAgeDays,
+    ).toBe(400);
+  });
+
+  it('refuses a window that reaches past the retention period: those rows would be purged', () => {
+    expect(
+      failure({ ...base, PAYMENT_DAY_MAX_AGE_DAYS: '365', RETENTION_YEARS: '1' }).message,
+    ).toContain('PAYMENT_DAY_MAX_AGE_DAYS');
   });
 });

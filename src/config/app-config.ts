@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
 import { Env, envSchema, Role } from './config.schema';
 
@@ -80,6 +83,8 @@ export class AppConfig {
   readonly webhook: WebhookConfig | undefined;
   /** Journal rows are kept this many years after the end of their year. */
   readonly retentionYears: number;
+  /** A payment's day (a cash letter's receivedOn) may lie at most this many days in the past. */
+  readonly paymentDayMaxAgeDays: number;
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -123,6 +128,10 @@ export class AppConfig {
     };
     this.webhook = webhookConfig(env);
     this.retentionYears = env.RETENTION_YEARS;
+    this.paymentDayMaxAgeDays = env.PAYMENT_DAY_MAX_AGE_DAYS;
+    // A payment older than the retention period would be recorded only to be purged.
+    if (this.paymentDayMaxAgeDays >= 365 * this.retentionYears)
+      throw new ConfigError('PAYMENT_DAY_MAX_AGE_DAYS must be shorter than RETENTION_YEARS');
   }
 
   /** The secret must never appear in logs or error output, not even by accident. */
@@ -268,6 +277,20 @@ function describe(error: z.ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)
     .join('; ');
+}
+
+/**
+ * The environment the service and the CLI start from: the process's own, over
+ * a `.env` file in the working directory when there is one (the same syntax as
+ * Node's --env-file). A variable set in both comes from the process.
+ */
+export function readEnvironment(
+  processEnv: Record<string, string | undefined> = process.env,
+  directory = process.cwd(),
+): Record<string, string | undefined> {
+  const file = join(directory, '.env');
+  if (!existsSync(file)) return processEnv;
+  return { ...parseDotEnv(readFileSync(file, 'utf8')), ...processEnv };
 }
 
 export function parseEnv(env: Record<string, string | undefined>): Env {

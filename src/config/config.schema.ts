@@ -104,6 +104,7 @@ export const envSchema = z.object({
     .optional(),
   WEBHOOK_INTERVAL_SECONDS: intFromEnv(60, 1),
   RETENTION_YEARS: intFromEnv(8, 1),
+  PAYMENT_DAY_MAX_AGE_DAYS: intFromEnv(90, 0),
   CREDITOR_NAME: z.string().min(1).default('Example Mail GmbH'),
   CREDITOR_IBAN: z.string().min(15).default('DE02120300000000202051'),
   CREDITOR_BIC: z.string().min(8).default('BYLADEM1001'),

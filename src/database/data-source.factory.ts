@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../config/app-config';
@@ -26,7 +26,7 @@ export const MIGRATION_LOCK = 7_220_001;
 
 export function createDataSource(database: DatabaseConfig): DataSource {
   if (database.type === 'sqlite') {
-    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+    if (database.path !== ':memory:') ownerOnly(database.path);
     return new DataSource({
       type: 'better-sqlite3',
       database: database.path,
@@ -50,6 +50,20 @@ export function createDataSource(database: DatabaseConfig): DataSource {
     logging: false,
     extra: { max: 10 },
   });
+}
+
+/**
+ * The database file and its -wal and -shm are readable by the service's user
+ * alone: they hold payer names, IBANs and keyed hashes. SQLite creates the
+ * -wal and -shm with the database file's mode, so the file is made first;
+ * files left by an earlier start with a wider mode are narrowed.
+ */
+function ownerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 /** Connects and brings the schema up to date; committed migrations are the only way in. */

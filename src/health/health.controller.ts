@@ -1,10 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/roles.decorator';
 import { ServiceUnavailable } from '../common/domain-error';
 import { Transactions } from '../database/transactions';
 
 const TIMEOUT_MS = 2000;
+
+const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
 @ApiTags('health')
 @Public()
@@ -14,6 +17,8 @@ export class HealthController {
 
   /** 200 when the database answers a write transaction in time, 503 otherwise. */
   @Get()
+  @ApiOperation({ summary: 'Whether the database answers' })
+  @ApiResponse({ status: 200, description: 'the database answers', standardSchema: healthSchema })
   async check(): Promise<{ status: 'ok' }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

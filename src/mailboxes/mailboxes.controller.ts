@@ -12,14 +12,16 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { mailboxParamsSchema, pageQuerySchema } from '../common/schemas';
 import { issueCodeSchema, IssueCode, issuedCodeSchema } from '../codes/topup-codes.schemas';
 import { TopupCodesService } from '../codes/topup-codes.service';
 import { ledgerSchema, mailboxViewSchema } from './mailboxes.schemas';
-import { MailboxesService } from './mailboxes.service';
+import { MailboxesService, MailboxNotFound } from './mailboxes.service';
+import { ApiProblems } from '../common/api-problems';
+import { TooManyOpenCodes } from '../codes/topup-codes.service';
 
 type MailboxParams = { mailboxId: string };
 
@@ -34,6 +36,7 @@ export class MailboxesController {
   ) {}
 
   @Put()
+  @ApiOperation({ summary: 'Register a mailbox (idempotent)' })
   @ApiResponse({ status: 201, description: 'registered', standardSchema: mailboxViewSchema })
   @ApiResponse({
     status: 200,
@@ -50,12 +53,16 @@ export class MailboxesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Balance, open codes, status and paid-until day of a mailbox' })
+  @ApiProblems(MailboxNotFound)
   @ApiResponse({ status: 200, standardSchema: mailboxViewSchema })
   get(@Param({ schema: mailboxParamsSchema }) params: MailboxParams) {
     return this.mailboxes.get(params.mailboxId);
   }
 
   @Get('ledger')
+  @ApiOperation({ summary: "The mailbox's own credits and debits, newest first" })
+  @ApiProblems(MailboxNotFound)
   @ApiProduces('application/json', 'text/csv')
   @ApiResponse({
     status: 200,
@@ -79,12 +86,16 @@ export class MailboxesController {
   }
 
   @Delete()
+  @ApiOperation({ summary: 'Close a mailbox: erase its balance, ledger and open codes' })
+  @ApiProblems(MailboxNotFound)
   @HttpCode(204)
   async close(@Param({ schema: mailboxParamsSchema }) params: MailboxParams): Promise<void> {
     await this.mailboxes.close(params.mailboxId);
   }
 
   @Post('topup-codes')
+  @ApiOperation({ summary: 'Issue a one-time top-up code for the mailbox' })
+  @ApiProblems(MailboxNotFound, TooManyOpenCodes)
   @ApiResponse({ status: 201, standardSchema: issuedCodeSchema })
   issueCode(
     @Param({ schema: mailboxParamsSchema }) params: MailboxParams,

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { KeyedHash } from '../common/keyed-hash';
-import { CodeSighting, findCodes, withoutAnyCode } from '../codes/code-finder';
+import { CodeSighting, findCodes, withoutAnyCode, withoutCode } from '../codes/code-finder';
 import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
@@ -20,8 +20,11 @@ import { Settling, settleDay } from './settlement/settling';
 type Match = (
   { ok: true; sighting: CodeSighting; codeHash: string } | { ok: false; reason: UnmatchedReason }
 ) & {
-  /** Live codes read through a typo: their spellings are not kept either. */
-  liveTypos: string[];
+  /**
+   * Every code the intake saw in the payment's texts (and live codes read
+   * through a typo): none of them is kept in clear, credited or not.
+   */
+  seen: string[];
 };
 
 /**
@@ -51,7 +54,7 @@ export class PaymentIntake {
     const today = this.clock.today();
     const settleOn = settleDay(settling);
     const match: Match = payment.reversal
-      ? { ok: false, reason: 'reversal', liveTypos: [] }
+      ? { ok: false, reason: 'reversal', seen: codesIn(payment) }
       : await this.match(tx, payment, today, settling);
     let refused = match.ok ? this.refusal(payment) : match.reason;
     if (
@@ -73,9 +76,7 @@ export class PaymentIntake {
         country: claimed.country,
         payerName: null,
         payerIban: null,
-        remittance: nonEmpty(
-          withoutAnyCode(displayText(payment), [match.sighting.canonical, ...match.liveTypos]),
-        ),
+        remittance: nonEmpty(withoutCodes(displayText(payment), match.seen)),
       });
       const inserted = journalLater
         ? await PendingPaymentRepository.insertOnce(tx, row)
@@ -105,7 +106,7 @@ export class PaymentIntake {
         country: null,
         payerName: payment.payer?.name?.trim() || null,
         payerIban: payment.payer?.iban?.trim() || null,
-        remittance: nonEmpty(withoutAnyCode(displayText(payment), match.liveTypos)),
+        remittance: nonEmpty(withoutCodes(displayText(payment), match.seen)),
       }),
     );
     if (!inserted) {
@@ -261,23 +262,20 @@ export class PaymentIntake {
   ): Promise<Match> {
     const found = findCodes(payment.texts, { correctTypos: payment.correctTypos });
     const exact = await this.live(tx, found.exact, today, settling);
+    const seen = found.exact.map((s) => s.canonical);
     if (exact.length === 1)
-      return { ok: true, sighting: exact[0].sighting, codeHash: exact[0].codeHash, liveTypos: [] };
-    if (exact.length > 1) return { ok: false, reason: 'ambiguous-code', liveTypos: [] };
+      return { ok: true, sighting: exact[0].sighting, codeHash: exact[0].codeHash, seen };
+    if (exact.length > 1) return { ok: false, reason: 'ambiguous-code', seen };
     // A typo is corrected only where exactly one live code results.
     const corrected = await this.live(tx, found.corrected, today, settling);
-    const liveTypos = corrected.map((c) => c.sighting.canonical);
+    seen.push(...corrected.map((c) => c.sighting.canonical));
     const distinct = new Set(corrected.map((c) => c.codeHash));
     if (distinct.size === 1) {
       const [only] = corrected;
-      return { ok: true, sighting: only.sighting, codeHash: only.codeHash, liveTypos };
+      return { ok: true, sighting: only.sighting, codeHash: only.codeHash, seen };
     }
-    if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code', liveTypos };
-    return {
-      ok: false,
-      reason: found.exact.length > 0 ? 'unknown-code' : 'no-code',
-      liveTypos,
-    };
+    if (distinct.size > 1) return { ok: false, reason: 'ambiguous-code', seen };
+    return { ok: false, reason: found.exact.length > 0 ? 'unknown-code' : 'no-code', seen };
   }
 
   private async live(tx: Tx, sightings: readonly CodeSighting[], today: Day, settling: Settling) {
@@ -324,6 +322,18 @@ function journalRow(id: string, payment: ReceivedPayment, fate: Fate): NewPaymen
     payerIban: fate.payerIban,
     remittance: fate.remittance,
   };
+}
+
+/** The codes written in a payment's texts, as the intake reads them. */
+function codesIn(payment: ReceivedPayment): string[] {
+  return findCodes(payment.texts, { correctTypos: false }).exact.map((s) => s.canonical);
+}
+
+/** The text with every spelling of these codes (typos included) cut out. */
+function withoutCodes(text: string, codes: readonly string[]): string {
+  let result = text;
+  for (const code of new Set(codes)) result = withoutCode([result], code)[0];
+  return result;
 }
 
 function displayText(payment: ReceivedPayment): string {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { answer } from '../common/idempotency';
@@ -11,7 +11,15 @@ import {
   resolvedSchema,
   unmatchedListSchema,
 } from './unmatched.schemas';
-import { UnmatchedService } from './unmatched.service';
+import { ApiProblems } from '../common/api-problems';
+import { NotFound } from '../common/domain-error';
+import { CheckSymbolMismatch } from '../cash/cash.errors';
+import {
+  AlreadyResolved,
+  CodeNotLive,
+  PaymentNotCreditable,
+  UnmatchedService,
+} from './unmatched.service';
 
 @ApiTags('unmatched payments')
 @ApiBearerAuth()
@@ -21,12 +29,15 @@ export class UnmatchedController {
   constructor(@Inject(UnmatchedService) private readonly unmatched: UnmatchedService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Payments that could not be credited, with their reason' })
   @ApiResponse({ status: 200, standardSchema: unmatchedListSchema })
   list(@Query({ schema: pageQuerySchema }) query: { limit: number; cursor?: string }) {
     return this.unmatched.list(query.limit, query.cursor);
   }
 
   @Post(':paymentId/resolution')
+  @ApiOperation({ summary: 'Settle an unmatched payment: credit a code, refunded or kept' })
+  @ApiProblems(NotFound, CheckSymbolMismatch, AlreadyResolved, CodeNotLive, PaymentNotCreditable)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiResponse({ status: 200, standardSchema: resolvedSchema })
   async resolve(

@@ -1,9 +1,11 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/roles.decorator';
 import { webhookAnswerSchema } from './paypal.schemas';
 import { PayPalWebhooksService } from './paypal-webhooks.service';
 import type { RequestWithRawBody } from './webhook-raw-body.hook';
+import { ApiProblems } from '../common/api-problems';
+import { PayPalNotConfigured, PayPalUnavailable, PayPalWebhookRejected } from './paypal.errors';
 
 /** PayPal calls this without an API key: its signature is the authentication. */
 @ApiTags('paypal')
@@ -15,7 +17,8 @@ export class PayPalWebhooksController {
   @Post()
   @HttpCode(200)
   @ApiResponse({ status: 200, standardSchema: webhookAnswerSchema })
-  @ApiResponse({ status: 400, description: 'not a verified PayPal event; nothing was changed' })
+  @ApiOperation({ summary: "PayPal's events, verified by their signature" })
+  @ApiProblems(PayPalWebhookRejected, PayPalNotConfigured, PayPalUnavailable)
   receive(@Req() request: RequestWithRawBody) {
     return this.webhooks.receive(request.headers, request.rawBody);
   }

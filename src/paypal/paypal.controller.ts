@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { answer } from '../common/idempotency';
@@ -12,6 +12,18 @@ import {
   payPalOrderSchema,
 } from './paypal.schemas';
 import { PayPalOrdersService } from './paypal-orders.service';
+import { ApiProblems } from '../common/api-problems';
+import { TooManyOpenCodes } from '../codes/topup-codes.service';
+import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import {
+  PayPalAmountOutOfRange,
+  PayPalCaptureDeclined,
+  PayPalCurrencyNotAccepted,
+  PayPalNotConfigured,
+  PayPalOrderNotApproved,
+  PayPalOrderNotFound,
+  PayPalUnavailable,
+} from './paypal.errors';
 
 @ApiTags('paypal')
 @ApiBearerAuth()
@@ -21,6 +33,15 @@ export class PayPalController {
   constructor(@Inject(PayPalOrdersService) private readonly orders: PayPalOrdersService) {}
 
   @Post('mailboxes/:mailboxId/paypal-orders')
+  @ApiOperation({ summary: 'Create a PayPal order for a top-up of the mailbox' })
+  @ApiProblems(
+    MailboxNotFound,
+    TooManyOpenCodes,
+    PayPalAmountOutOfRange,
+    PayPalCurrencyNotAccepted,
+    PayPalNotConfigured,
+    PayPalUnavailable,
+  )
   @ApiResponse({ status: 201, standardSchema: payPalOrderSchema })
   create(
     @Param({ schema: mailboxOrderParamsSchema }) params: { mailboxId: string },
@@ -30,6 +51,14 @@ export class PayPalController {
   }
 
   @Post('paypal-orders/:orderId/capture')
+  @ApiOperation({ summary: 'Capture an approved PayPal order and credit it' })
+  @ApiProblems(
+    PayPalOrderNotFound,
+    PayPalOrderNotApproved,
+    PayPalCaptureDeclined,
+    PayPalNotConfigured,
+    PayPalUnavailable,
+  )
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiResponse({ status: 200, standardSchema: captureAnswerSchema })
   @ApiResponse({

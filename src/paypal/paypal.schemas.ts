@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema, mailboxIdSchema } from '../common/schemas';
+import {
+  amountMinorSchema,
+  countrySchema,
+  currencySchema,
+  mailboxIdSchema,
+} from '../common/schemas';
 import { UNMATCHED_REASONS } from '../payments/received-payment';
 
 export const newPayPalOrderSchema = z
   .strictObject({
     amountMinor: amountMinorSchema,
     currency: currencySchema,
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
+    country: countrySchema
       .optional()
       .describe('VAT evidence, as for a top-up code; kept with the order, never with the mailbox'),
   })

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import {
@@ -19,12 +19,14 @@ export class ReportsController {
   constructor(@Inject(ReportsService) private readonly reports: ReportsService) {}
 
   @Get('reconciliation')
+  @ApiOperation({ summary: 'The journal against the ledger, per day and channel' })
   @ApiResponse({ status: 200, standardSchema: reconciliationSchema })
   reconciliation(@Query({ schema: reconciliationQuerySchema }) query: ReconciliationQuery) {
     return this.reports.reconciliation(query.from, query.to);
   }
 
   @Get('vat')
+  @ApiOperation({ summary: 'Credited payments per month and VAT country, as CSV' })
   @ApiProduces('text/csv')
   @ApiResponse({ status: 200, description: 'credited payments per month and VAT country, CSV' })
   async vat(

@@ -22,7 +22,8 @@ export interface RetentionRun {
  * own jobs). Payer details go when an unmatched payment is resolved, in that
  * transaction; this run erases any a resolved row might still hold, as a net.
  * Journal rows are vouchers, kept RETENTION_YEARS (8 under German law, § 147 AO)
- * counted from the end of the calendar year of their last day, then deleted.
+ * counted from the end of the calendar year of their last day, then deleted;
+ * an unmatched payment is never deleted, however old.
  */
 @Injectable()
 export class RetentionService {
@@ -50,9 +51,10 @@ export class RetentionService {
         `UPDATE payment SET payer_name = NULL, payer_iban = NULL
           WHERE status <> 'unmatched' AND (payer_name IS NOT NULL OR payer_iban IS NOT NULL)`,
       );
+      // An unmatched payment is money still held for someone: it stays until staff resolve it.
       const journalRows = await tx.execute(
-        `DELETE FROM payment WHERE booked_on < $1 AND (settled_on IS NULL OR settled_on < $1)
-            AND (resolved_on IS NULL OR resolved_on < $1)`,
+        `DELETE FROM payment WHERE status <> 'unmatched' AND booked_on < $1
+            AND (settled_on IS NULL OR settled_on < $1) AND (resolved_on IS NULL OR resolved_on < $1)`,
         [keepFrom],
       );
       // The sums of closed mailboxes' ledgers answer to journal rows that are gone now.

@@ -13,6 +13,7 @@ import {
 } from '../support/service-process';
 import { startTestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { dayOf } from '../../src/common/day';
 
 const KILLS = 20;
 const SEED = faultSeed();
@@ -116,7 +117,7 @@ describe('a cash batch killed', () => {
     for (let i = 0; i < 2000; i++)
       entries.push({ code: displayCode(generateCode()), amountMinor: 100 + (i % 70) * 5 });
     const batch: Batch = {
-      receivedOn: '2026-11-24',
+      receivedOn: dayOf(new Date()),
       currency: 'EUR',
       countedTotalMinor: entries.reduce((sum, e) => sum + e.amountMinor, 0),
       entries,

@@ -3,6 +3,10 @@ import { KeyedHash } from '../../src/common/keyed-hash';
 import { generateCode, displayCode } from '../../src/codes/code-format';
 import { aCashPayment, creditedTo, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
+import { addDays, dayOf } from '../../src/common/day';
+
+/** Letters are taken only for recent days (PAYMENT_DAY_MAX_AGE_DAYS). */
+const yesterday = addDays(dayOf(new Date()), -1);
 
 /** Replaces one symbol with another valid one: a misread slip. */
 function misread(code: string): string {
@@ -204,13 +208,13 @@ describe('cash letters', () => {
         { code: displayCode(generateCode()), amountMinor: 200 },
       ];
       const res = await batch(t, {
-        receivedOn: '2026-11-23',
+        receivedOn: yesterday,
         currency: 'EUR',
         countedTotalMinor: 1700,
         entries,
       });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ receivedOn: '2026-11-23', credited: 2, unmatched: 1 });
+      expect(res.body).toMatchObject({ receivedOn: yesterday, credited: 2, unmatched: 1 });
       expect(res.body.payments.map((p: { status: string }) => p.status)).toEqual([
         'credited',
         'credited',
@@ -230,7 +234,7 @@ describe('cash letters', () => {
       const code = await issueCode(t, a);
       const before = await count(t, 'payment');
       const res = await batch(t, {
-        receivedOn: '2026-11-23',
+        receivedOn: yesterday,
         currency: 'EUR',
         countedTotalMinor: 999,
         entries: [{ code, amountMinor: 1000 }],
@@ -247,7 +251,7 @@ describe('cash letters', () => {
       const bad = misread(await issueCode(t, a));
       const before = await count(t, 'payment');
       const res = await batch(t, {
-        receivedOn: '2026-11-23',
+        receivedOn: yesterday,
         currency: 'EUR',
         countedTotalMinor: 2000,
         entries: [
@@ -270,7 +274,7 @@ describe('cash letters', () => {
       await t.sql('ALTER TABLE ledger_entry RENAME TO ledger_entry_away');
       try {
         const res = await batch(t, {
-          receivedOn: '2026-11-23',
+          receivedOn: yesterday,
           currency: 'EUR',
           countedTotalMinor: 1200,
           entries: [
@@ -286,7 +290,7 @@ describe('cash letters', () => {
       expect(
         (
           await batch(t, {
-            receivedOn: '2026-11-23',
+            receivedOn: yesterday,
             currency: 'EUR',
             countedTotalMinor: 1000,
             entries: [{ code, amountMinor: 1000 }],
@@ -298,7 +302,7 @@ describe('cash letters', () => {
     it('replays a batch sent twice with one Idempotency-Key', async () => {
       const a = await registerMailbox(t);
       const body = {
-        receivedOn: '2026-11-23',
+        receivedOn: yesterday,
         currency: 'EUR',
         countedTotalMinor: 800,
         entries: [{ code: await issueCode(t, a), amountMinor: 800 }],

@@ -9,6 +9,7 @@ import {
 } from '../support/service-process';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, onPostgres, TestDatabase } from '../support/test-database';
+import { dayOf } from '../../src/common/day';
 
 /** The database going away, and coming back as it was. */
 interface Fault {
@@ -144,7 +145,7 @@ describe('the database going away', () => {
     for (let i = 0; i < 2980; i++)
       entries.push({ code: displayCode(generateCode()), amountMinor: 100 + (i % 50) });
     const batch = {
-      receivedOn: '2026-11-24',
+      receivedOn: dayOf(new Date()),
       currency: 'EUR',
       countedTotalMinor: entries.reduce((sum, e) => sum + e.amountMinor, 0),
       entries,

@@ -130,7 +130,7 @@ describe('mailboxes and top-up codes', () => {
       t.http
         .post('/v1/cash-payments')
         .set(t.auth('staff'))
-        .send({ code, amountMinor, currency: 'EUR', receivedOn: '2026-11-20' });
+        .send({ code, amountMinor, currency: 'EUR', receivedOn: t.clock.today() });
     const paid = await letter(await issueCode(t, id), 500);
     expect(paid.body.status).toBe('credited');
     await settleNow(t);
@@ -208,7 +208,7 @@ describe('mailboxes and top-up codes', () => {
         code: paidCode,
         amountMinor: 100,
         currency: 'EUR',
-        receivedOn: '2026-11-20',
+        receivedOn: t.clock.today(),
       });
     const paid = t.app.get(KeyedHash).code(paidCode.replaceAll('-', ''));
     const hash = t.app.get(KeyedHash).code(expiring.replaceAll('-', ''));

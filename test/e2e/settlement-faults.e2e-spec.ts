@@ -77,7 +77,7 @@ async function sendLetters(service: ServiceProcess, codes: string[]): Promise<st
             code,
             amountMinor: 500 + ((start + i) % 3) * 500,
             currency: 'EUR',
-            receivedOn: '2026-11-24',
+            receivedOn: new Date().toISOString().slice(0, 10),
           }),
         });
         return ((await res.json()) as { status: string }).status;

@@ -1,13 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 
-/** Runs src/main.ts as `npm start` would, with exactly this environment. */
-function runMain(env: Record<string, string>, cwd: string, untilOutput?: RegExp) {
+/**
+ * Runs src/main.ts as `npm start` would, with exactly this environment; once
+ * `untilOutput` shows, `whileRunning` looks at the running service, then it is stopped.
+ */
+function runMain(
+  env: Record<string, string>,
+  cwd: string,
+  untilOutput?: RegExp,
+  whileRunning: () => unknown = () => undefined,
+) {
   const child = spawn(
     process.execPath,
     ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/main.ts')],
@@ -25,18 +34,25 @@ function runMain(env: Record<string, string>, cwd: string, untilOutput?: RegExp)
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    if (untilOutput) {
-      child.stdout.on('data', () => {
-        if (untilOutput.test(stdout)) child.kill('SIGTERM');
+  let seen: unknown;
+  return new Promise<{ code: number | null; stdout: string; stderr: string; seen: unknown }>(
+    (done) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      if (untilOutput) {
+        const watch = async () => {
+          if (!untilOutput.test(stdout)) return;
+          child.stdout.off('data', watch);
+          seen = await whileRunning();
+          child.kill('SIGTERM');
+        };
+        child.stdout.on('data', watch);
+      }
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr, seen });
       });
-    }
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+    },
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -102,5 +118,78 @@ describe('start-up', () => {
     const second = await runMain({ PORT: port }, dir, /billing service listening/);
     expect(second.stdout).not.toMatch(/Generated API keys/);
     expect(readFileSync(join(dir, 'data/secret.key'), 'utf8')).toBe(secret);
+  });
+
+  it('keeps the data folder to its own user: database, -wal, -shm, secret and keys 0600, the folder 0700', async () => {
+    const files = [
+      'billing.sqlite',
+      'billing.sqlite-wal',
+      'billing.sqlite-shm',
+      'secret.key',
+      'api-keys',
+    ];
+    const modes = () =>
+      Object.fromEntries(
+        ['data', ...files.map((f) => `data/${f}`)].map((f) => [
+          f,
+          (statSync(join(dir, f)).mode & 0o777).toString(8),
+        ]),
+      );
+    const expected = {
+      data: '700',
+      'data/billing.sqlite': '600',
+      'data/billing.sqlite-wal': '600',
+      'data/billing.sqlite-shm': '600',
+      'data/secret.key': '600',
+      'data/api-keys': '600',
+    };
+    const port = String(await freePort());
+    expect((await runMain({ PORT: port }, dir, /billing service listening/, modes)).seen).toEqual(
+      expected,
+    );
+    // A database file left with a wider mode (by an earlier version) is narrowed at start.
+    chmodSync(join(dir, 'data/billing.sqlite'), 0o644);
+    expect((await runMain({ PORT: port }, dir, /billing service listening/, modes)).seen).toEqual(
+      expected,
+    );
+  });
+
+  it('reads a .env file in the working directory; a variable of the process wins over it', async () => {
+    const [fromFile, fromProcess] = [await freePort(), await freePort()];
+    writeFileSync(
+      join(dir, '.env'),
+      `# as in .env.example\nPORT=${fromFile}\nDATABASE_URL=sqlite:./elsewhere/billing.sqlite\n`,
+    );
+    const health = (port: number) => () =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status,
+        () => 'unreachable',
+      );
+    const first = await runMain({}, dir, /billing service listening/, health(fromFile));
+    expect(first.seen).toBe(200);
+    expect(statSync(join(dir, 'elsewhere/billing.sqlite')).isFile()).toBe(true);
+
+    const second = await runMain(
+      { PORT: String(fromProcess) },
+      dir,
+      /billing service listening/,
+      health(fromProcess),
+    );
+    expect(second.seen).toBe(200);
+  });
+
+  it('reads the .env file for the command line too', () => {
+    writeFileSync(join(dir, '.env'), 'DATABASE_URL=sqlite:./from-dotenv/billing.sqlite\n');
+    const run = spawnSync(
+      process.execPath,
+      ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/cli/main.ts'), 'fees', 'run'],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(statSync(join(dir, 'from-dotenv/billing.sqlite')).isFile()).toBe(true);
   });
 });

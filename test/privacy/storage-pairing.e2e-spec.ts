@@ -87,7 +87,7 @@ describe(`pairing a payment with its credit from the storage engine's own record
       .post('/v1/cash-batches')
       .set(t.auth('staff'))
       .send({
-        receivedOn: '2026-11-24',
+        receivedOn: t.clock.today(),
         currency: 'EUR',
         countedTotalMinor: 1200 * letters.length,
         entries: letters.map(({ code }) => ({ code, amountMinor: 1200 })),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { TestApp } from './test-app';
+import { dayOf } from '../../src/common/day';
 
 let counter = 0;
 
@@ -22,7 +23,7 @@ export function aCashPayment(
     code: 'set-me',
     amountMinor: 1200,
     currency: 'EUR',
-    receivedOn: '2026-11-24',
+    receivedOn: dayOf(new Date()),
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { aCashPayment, aMailboxId, issueCode, registerMailbox } from '../../supp
 import { aCamtDocument, AnEntry } from '../../support/camt-builder';
 import { settleNow } from '../../support/settle';
 import { TestApp } from '../../support/test-app';
+import { dayOf } from '../../../src/common/day';
 
 /** A payer as the bank names them; every one is a secret the service must forget. */
 export interface Payer {
@@ -85,7 +86,7 @@ export async function runFullFlow(t: TestApp, options: FlowOptions = {}): Promis
     .set(as('staff'))
     .set('idempotency-key', `batch-${randomBytes(4).toString('hex')}`)
     .send({
-      receivedOn: '2026-11-24',
+      receivedOn: dayOf(new Date()),
       currency: 'EUR',
       countedTotalMinor: 3600,
       entries: [
