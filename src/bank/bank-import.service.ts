@@ -8,7 +8,7 @@ import { PaymentIntake } from '../payments/payment-intake';
 import { toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
-import { emptyReport, ImportReport } from './import-report';
+import { addWarnings, emptyReport, ImportReport } from './import-report';
 import { looksLikeZip, StatementSource, fileSource, zipSources } from './statement-sources';
 
 export interface ImportProgress {
@@ -84,6 +84,7 @@ export class BankImportService {
       report.files++;
       report.statements += read.summary.statements;
       report.entries += read.summary.entries;
+      addWarnings(report, source.name, read.summary.warnings);
       progress();
     }
     return report;
