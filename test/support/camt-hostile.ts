@@ -168,6 +168,17 @@ export function paddedStatement(bytes: number): Generator<Buffer> {
   return repeated(statementHead() + hostileEntry(1), pad, statementTail(), bytes);
 }
 
+/**
+ * The archive with its first member's deflate data made invalid: its first
+ * block claims the reserved block type, which no inflater reads past.
+ */
+export function damaged(zip: Buffer): Buffer {
+  const copy = Buffer.from(zip);
+  const data = 30 + copy.readUInt16LE(26) + copy.readUInt16LE(28);
+  copy[data] = 0xff;
+  return copy;
+}
+
 /** Concatenates a generator's chunks (for inputs small enough to hold). */
 export function collect(chunks: Iterable<Buffer>): Buffer {
   return Buffer.concat([...chunks]);
