@@ -21,6 +21,7 @@ import {
   hostileEntry,
   manyNamespaces,
   manyUstrd,
+  nestedNamespaces,
   splitRemittance,
   statementHead,
   statementTail,
@@ -70,6 +71,11 @@ const CASES: Case[] = [
     name: 'namespaces-200k',
     what: '200,000 namespace declarations and 20,000 entries (issue: 1 MB zipped, 21 s)',
     file: () => zipOf([{ name: 's.xml', chunks: () => manyNamespaces(200_000, 20_000) }]),
+  },
+  {
+    name: 'namespaces-nested',
+    what: '90 levels of 1,000 declarations each (within the limits) around 20,000 entries',
+    file: () => zipOf([{ name: 's.xml', chunks: () => nestedNamespaces(90, 1000, 20_000) }]),
   },
   {
     name: 'zip-ratio-8x256M',

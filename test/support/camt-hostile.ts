@@ -137,6 +137,40 @@ export function* manyNamespaces(declarations: number, entries: number): Generato
   yield Buffer.from(text + statementTail());
 }
 
+/**
+ * `levels` enclosing elements that declare `perLevel` prefixes each, the
+ * outermost also c: for CAMT, then `entries` entries whose names all carry c:.
+ * Within the reader's limits (1,000 attributes, 100 levels), yet a resolution
+ * that scans the bindings in scope passes all of them for every element.
+ */
+export function* nestedNamespaces(
+  levels: number,
+  perLevel: number,
+  entries: number,
+): Generator<Buffer> {
+  const ns = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
+  let text = '<?xml version="1.0" encoding="UTF-8"?>\n';
+  for (let level = 0; level < levels; level++) {
+    text += `<Env${level === 0 ? ` xmlns:c="${ns}"` : ''}`;
+    for (let i = 0; i < perLevel - (level === 0 ? 1 : 0); i++)
+      text += ` xmlns:l${level}p${i}="urn:x:${i}"`;
+    text += '>\n';
+  }
+  const prefixed = (xml: string) => xml.replace(/<(\/?)(?=[A-Za-z])/g, '<$1c:');
+  text += prefixed(
+    '<Document><BkToCstmrStmt><GrpHdr><MsgId>NS</MsgId></GrpHdr>' +
+      `<Stmt><Id>NS-1</Id><Acct><Id><IBAN>${HOSTILE_IBAN}</IBAN></Id></Acct>\n`,
+  );
+  for (let n = 0; n < entries; n++) {
+    text += prefixed(hostileEntry(n));
+    if (text.length > MiB) {
+      yield Buffer.from(text);
+      text = '';
+    }
+  }
+  yield Buffer.from(text + prefixed(statementTail()) + '</Env>'.repeat(levels) + '\n');
+}
+
 export interface ZipMember {
   name: string;
   chunks: () => Iterable<Buffer>;
