@@ -134,8 +134,8 @@ export const ZIP_RATIO_FLOOR_BYTES = 1024 * 1024;
  * to `unpackedLimit` bytes (by default the one member's limit) and to
  * MAX_ZIP_RATIO times the archive's size: the work an upload causes stays in
  * proportion to its size. Sizes are checked as the archive declares them before
- * a member is opened, and as its bytes are read (a ZIP bomb stops at the limit,
- * not at the disk's end).
+ * any member is opened, and as its bytes are read (a ZIP bomb stops at the
+ * limit, not at the disk's end).
  */
 export async function* zipSources(
   path: string,
@@ -158,8 +158,6 @@ export async function* zipSources(
           [{ path: member, message: 'bank.zip-ratio' }],
         );
   };
-  let declared = 0;
-  let unpacked = 0;
   const zip = await new Promise<yauzl.ZipFile>((done, fail) =>
     yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, file) =>
       error
@@ -168,35 +166,21 @@ export async function* zipSources(
     ),
   );
   try {
-    let members = 0;
-    for (;;) {
-      const entry = await new Promise<yauzl.Entry | null>((done, fail) => {
-        const onEntry = (e: yauzl.Entry) => {
-          zip.off('end', onEnd);
-          zip.off('error', onError);
-          done(e);
-        };
-        const onEnd = () => {
-          zip.off('entry', onEntry);
-          zip.off('error', onError);
-          done(null);
-        };
-        const onError = (error: Error) => {
-          zip.off('entry', onEntry);
-          zip.off('end', onEnd);
-          fail(new StatementRejected(`the ZIP archive is damaged: ${error.message}`));
-        };
-        zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
-        zip.readEntry();
-      });
-      if (!entry) return;
+    // The whole listing first: an archive past a limit is refused before any
+    // member is unpacked, and before any of them reaches the database.
+    const entries: yauzl.Entry[] = [];
+    let declared = 0;
+    for (let entry = await nextEntry(zip); entry !== null; entry = await nextEntry(zip)) {
       if (entry.fileName.endsWith('/')) continue;
-      if (++members > maxMembers)
+      if (entries.push(entry) > maxMembers)
         throw new StatementRejected(`the ZIP archive holds more than ${maxMembers} files`);
       if (entry.uncompressedSize > memberLimit) {
         throw new StatementTooLarge(`${entry.fileName} unpacks to more than ${memberLimit} bytes`);
       }
       check((declared += entry.uncompressedSize), entry.fileName);
+    }
+    let unpacked = 0;
+    for (const entry of entries) {
       const stream = await new Promise<Readable>((done, fail) =>
         zip.openReadStream(entry, (error, s) =>
           error ? fail(new StatementRejected(`${entry.fileName}: ${error.message}`)) : done(s),
@@ -209,6 +193,7 @@ export async function* zipSources(
         open: () => {
           if (opened) throw new Error('a ZIP member can be read once');
           opened = true;
+          // Counted as read too: the sizes an archive declares are its own word.
           let counted = 0;
           const limited = byteLimit(memberLimit, (total) => {
             unpacked += total - counted;
@@ -220,9 +205,10 @@ export async function* zipSources(
             limited.destroy(
               error instanceof DomainError
                 ? error
-                : new StatementRejected(`${entry.fileName}: the ZIP member is damaged: ${error.message}`, [
-                    { path: entry.fileName, message: 'bank.zip-damaged' },
-                  ]),
+                : new StatementRejected(
+                    `${entry.fileName}: the ZIP member is damaged: ${error.message}`,
+                    [{ path: entry.fileName, message: 'bank.zip-damaged' }],
+                  ),
             ),
           );
           return stream.pipe(limited);
@@ -233,4 +219,27 @@ export async function* zipSources(
   } finally {
     zip.close();
   }
+}
+
+/** The archive's next entry, or null at the end of its listing. */
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
+  return new Promise((done, fail) => {
+    const onEntry = (entry: yauzl.Entry) => {
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+      done(entry);
+    };
+    const onEnd = () => {
+      zip.off('entry', onEntry);
+      zip.off('error', onError);
+      done(null);
+    };
+    const onError = (error: Error) => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      fail(new StatementRejected(`the ZIP archive is damaged: ${error.message}`));
+    };
+    zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
+    zip.readEntry();
+  });
 }
