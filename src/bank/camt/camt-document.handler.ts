@@ -12,11 +12,10 @@ import { CamtTransactionBuilder, type RecordFrame } from './camt-transaction.bui
 import { CamtError, type CamtErrorCode } from './camt.errors';
 import { compileRecords, type CompiledRecords, type PathNode } from './record-path.trie';
 
-/**
- * What one file may make the reader hold, whatever else it holds. The fields it
- * keeps have their own limits (camt-fields.map.ts); these bound what the XML
- * parser gathers before the reader sees it, and what one entry accumulates.
- */
+// What one file may make the reader hold, whatever else it holds. The fields it
+// keeps have their own limits (camt-fields.map.ts); these bound what the XML
+// parser gathers before the reader sees it, and what one entry accumulates.
+
 /** The longest text node, comment, CDATA section or attribute value: no field comes near. */
 export const MAX_TEXT_CHARS = 1024 * 1024;
 /** The longest element, attribute, entity or processing-instruction name: CAMT's are under 40. */
@@ -357,7 +356,10 @@ export class CamtDocumentHandler {
   private popNamespaces(): void {
     this.declaredDepths.pop();
     for (const prefix of this.declared.pop() as string[]) {
-      (this.bindings.get(prefix) as string[]).pop();
+      const uris = this.bindings.get(prefix) as string[];
+      uris.pop();
+      // Prefixes come and go by the million in a hostile file: keep only those in scope.
+      if (uris.length === 0) this.bindings.delete(prefix);
     }
   }
 
