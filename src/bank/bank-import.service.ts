@@ -10,7 +10,7 @@ import { CreditBatch } from '../payments/settlement/settling';
 import { toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
-import { emptyReport, ImportReport } from './import-report';
+import { addWarnings, emptyReport, ImportReport } from './import-report';
 import { looksLikeZip, StatementSource, fileSource, zipSources } from './statement-sources';
 
 export interface ImportProgress {
@@ -92,6 +92,7 @@ export class BankImportService {
       report.files++;
       report.statements += read.summary.statements;
       report.entries += read.summary.entries;
+      addWarnings(report, source.name, read.summary.warnings);
       progress();
     }
     await this.settlement.closeBatch(tx, credits);

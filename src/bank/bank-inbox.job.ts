@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync
 import { basename, extname, join } from 'node:path';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DomainError } from '../common/domain-error';
+import { DomainError, ServiceUnavailable } from '../common/domain-error';
 import { LOGGER } from '../common/logger';
 import { SCHEDULE_ENABLED } from '../common/schedule';
 import { AppConfig } from '../config/app-config';
@@ -22,10 +22,12 @@ export interface InboxRun {
 
 /**
  * The scheduled import of BANK_INBOX_DIR. Every statement that has stopped
- * growing is imported on its own and moved to archive/, or to failed/ with a
- * .error.txt beside it saying why. A statement is never deleted. A database
- * outage leaves the file where it is for the next run. Logs carry counts, not
- * file names (which can hold account numbers).
+ * growing is imported on its own and moved to archive/, or, whatever the
+ * failure, to failed/ with a .error.txt beside it saying why: a file is tried
+ * once, never again on every run. When the database itself gave out, the run
+ * stops there and the files after it wait for the next. A statement is never
+ * deleted. Logs carry counts and error types, not file names (which can hold
+ * account numbers) nor what the files say.
  */
 @Injectable()
 export class BankInboxJob implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,7 +43,13 @@ export class BankInboxJob implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     if (!this.config.bankInboxDir || !this.scheduled) return;
-    this.timer = setInterval(() => void this.tick(), this.config.bankInboxIntervalSeconds * 1000);
+    this.timer = setInterval(
+      () =>
+        void this.tick().catch((error: unknown) =>
+          this.logger.error({ job: 'bank-inbox', err: errorType(error) }, 'bank inbox run failed'),
+        ),
+      this.config.bankInboxIntervalSeconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -59,51 +67,103 @@ export class BankInboxJob implements OnApplicationBootstrap, OnApplicationShutdo
       return undefined;
     }
     const { imported, failed, waiting, report } = outcome.result;
-    if (imported + failed > 0)
-      this.logger.info(
-        { job: 'bank-inbox', imported, failed, waiting, report },
-        'bank inbox imported',
-      );
+    // Warnings name files: the log has their number only.
+    const { warnings, ...counts } = report;
+    const fields = {
+      job: 'bank-inbox',
+      imported,
+      failed,
+      waiting,
+      report: counts,
+      warnings: warnings?.length ?? 0,
+    };
+    if (failed > 0) this.logger.warn(fields, 'bank inbox: statements failed');
+    else if (imported > 0) this.logger.info(fields, 'bank inbox imported');
     return outcome.result;
   }
 
   private async importInbox(inbox: string, now: number): Promise<InboxRun> {
     const run: InboxRun = { imported: 0, failed: 0, waiting: 0, report: emptyReport() };
-    const files = readdirSync(inbox)
-      .filter((name) => !name.startsWith('.'))
-      .sort()
-      .map((name) => ({ name, path: join(inbox, name), stat: statSync(join(inbox, name)) }))
-      .filter((f) => f.stat.isFile());
-    for (const file of files) {
-      if (now - file.stat.mtimeMs < QUIET_MS) {
-        run.waiting++;
-        continue;
-      }
+    for (const name of readdirSync(inbox).sort()) {
+      if (name.startsWith('.')) continue;
+      const path = join(inbox, name);
+      let size: number;
       try {
-        const report = await this.bank.importFiles([{ path: file.path, size: file.stat.size }]);
-        run.report = addReports(run.report, report);
-        moveAside(inbox, 'archive', file.name);
-        run.imported++;
-      } catch (error) {
-        if (!isPermanent(error)) {
-          this.logger.warn(
-            { job: 'bank-inbox', err: { type: (error as Error).name } },
-            'import failed; will retry',
-          );
+        const stat = statSync(path);
+        if (!stat.isFile()) continue;
+        if (now - stat.mtimeMs < QUIET_MS) {
+          run.waiting++;
           continue;
         }
-        const target = moveAside(inbox, 'failed', file.name);
-        writeFileSync(`${target}.error.txt`, `${(error as Error).message}\n`);
-        run.failed++;
+        size = stat.size;
+      } catch (error) {
+        // A link to nothing, a file gone since the listing: it cannot be imported.
+        if (this.fail(inbox, name, error)) run.failed++;
+        continue;
+      }
+      let report: ImportReport;
+      try {
+        report = await this.bank.importFiles([{ path, size }]);
+      } catch (error) {
+        if (this.fail(inbox, name, error)) run.failed++;
+        if (error instanceof ServiceUnavailable) break;
+        continue;
+      }
+      run.report = addReports(run.report, report);
+      run.imported++;
+      try {
+        moveAside(inbox, 'archive', name);
+      } catch (error) {
+        this.logger.error(
+          { job: 'bank-inbox', err: errorType(error) },
+          'bank statement imported but not moved to archive/; the next run finds it a duplicate',
+        );
       }
     }
     return run;
   }
+
+  /** Moves a file that failed to failed/ with its reason; false when even that failed. */
+  private fail(inbox: string, name: string, error: unknown): boolean {
+    const err = errorType(error);
+    try {
+      const target = moveAside(inbox, 'failed', name);
+      writeFileSync(`${target}.error.txt`, `${reason(error)}\n`, { mode: 0o600 });
+    } catch (moveError) {
+      this.logger.error(
+        { job: 'bank-inbox', err, moveErr: errorType(moveError) },
+        'bank statement failed and could not be moved to failed/',
+      );
+      return false;
+    }
+    this.logger.warn({ job: 'bank-inbox', err }, 'bank statement failed; moved to failed/');
+    return true;
+  }
 }
 
-/** Files the import refused (unreadable, too large) fail for good; outages do not. */
-function isPermanent(error: unknown): boolean {
-  return error instanceof DomainError && error.status >= 400 && error.status < 500;
+/**
+ * Why a file failed, for the .error.txt beside it: a refusal's own message (it
+ * names file and line, as the HTTP answer does); of anything else only its
+ * type, as a 500 says nothing more.
+ */
+function reason(error: unknown): string {
+  if (error instanceof DomainError) {
+    const problems = (error.errors ?? []).map((e) => `${e.path}: ${e.message}`);
+    return [error.message, ...problems].join('\n');
+  }
+  const { type, code } = errorType(error);
+  return (
+    `the import stopped on an unexpected error (${code ? `${type} ${code}` : type}); ` +
+    'nothing of this file was imported. Move it back into the inbox to try again.'
+  );
+}
+
+/** What a log line may say of an error: its type and stable code, never its message. */
+function errorType(error: unknown): { type: string; code?: string } {
+  const type = error instanceof Error ? error.name : typeof error;
+  if (error instanceof DomainError) return { type, code: error.errors?.[0]?.message ?? error.slug };
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? { type, code } : { type };
 }
 
 /** Moves a file into a sub-folder without ever overwriting one that is there. */

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import type { CamtWarning } from './camt';
+
+const warningSchema = z
+  .object({
+    code: z.string().meta({ example: 'camt.missing-status-read-as-booked' }),
+    file: z.string(),
+    line: z.number().int(),
+    entries: z.number().int(),
+    detail: z.string(),
+  })
+  .meta({ id: 'ImportWarning' });
 
 export const importReportSchema = z
   .object({
@@ -11,6 +22,8 @@ export const importReportSchema = z
       duplicate: z.number().int(),
     }),
     ignored: z.object({ debits: z.number().int(), notBooked: z.number().int() }),
+    /** Present when the reader took a liberty with a file: one per file and kind. */
+    warnings: z.array(warningSchema).optional(),
   })
   .meta({ id: 'ImportReport' });
 export type ImportReport = z.infer<typeof importReportSchema>;
@@ -25,9 +38,27 @@ export function emptyReport(): ImportReport {
   };
 }
 
+const WARNING_TEXT: Record<CamtWarning['code'], string> = {
+  'camt.missing-status-read-as-booked':
+    'entries without Sts read as booked (a camt.053 reports booked entries)',
+};
+
+/** Adds what the reader of one file warned of, naming the file and the first entry's line. */
+export function addWarnings(report: ImportReport, file: string, warnings: CamtWarning[]): void {
+  for (const { code, line, entries } of warnings) {
+    (report.warnings ??= []).push({
+      code,
+      file,
+      line,
+      entries,
+      detail: `${file}:${line}: ${entries} ${WARNING_TEXT[code]}`,
+    });
+  }
+}
+
 /** Two reports as one: the CLI and the inbox import files one by one. */
 export function addReports(a: ImportReport, b: ImportReport): ImportReport {
-  return {
+  const sum: ImportReport = {
     files: a.files + b.files,
     statements: a.statements + b.statements,
     entries: a.entries + b.entries,
@@ -41,4 +72,6 @@ export function addReports(a: ImportReport, b: ImportReport): ImportReport {
       notBooked: a.ignored.notBooked + b.ignored.notBooked,
     },
   };
+  if (a.warnings || b.warnings) sum.warnings = [...(a.warnings ?? []), ...(b.warnings ?? [])];
+  return sum;
 }

@@ -215,19 +215,24 @@ describe('bank statements', () => {
   });
 
   it("fits a broken file's overlong payer name, account and bank reference into the journal", async () => {
-    // ISO allows 140, 34 and 35 characters; the journal holds 255, 64 and 255
-    // (PostgreSQL refused longer ones with a 500).
+    // ISO allows 140, 34 and 35 characters and the reader four times as many; the
+    // journal holds 255, 64 and 255 (PostgreSQL refused longer ones with a 500).
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
     const long = {
       debtorName: `${'Ä'.repeat(254)}😀 and more`,
       debtorIban: 'DE'.repeat(40),
-      ref: `R-${'9'.repeat(300)}`,
+      ref: `R-${'9'.repeat(138)}`,
     };
-    const xml = aCamtDocument([
-      { ...long, ustrd: ['Aufladung ohne Code'] },
-      { ...long, ref: `C-${'9'.repeat(300)}`, ustrd: [code], amount: '7.00' },
-    ]);
+    // With the statement's account, the booking's reference passes 255 characters.
+    const account = 'DE'.repeat(60);
+    const xml = aCamtDocument(
+      [
+        { ...long, ustrd: ['Aufladung ohne Code'] },
+        { ...long, ref: `C-${'9'.repeat(138)}`, ustrd: [code], amount: '7.00' },
+      ],
+      { account },
+    );
     const first = await upload(xml);
     expect(first.status).toBe(201);
     expect(first.body.credits).toEqual({ credited: 1, unmatched: 1, duplicate: 0 });
@@ -242,6 +247,20 @@ describe('bank statements', () => {
     const again = await upload(xml);
     expect(again.body.credits).toEqual({ credited: 0, unmatched: 0, duplicate: 2 });
     expect(await creditedTo(t, id)).toBe(700);
+  });
+
+  it('refuses a bank reference longer than the reader takes with 422 naming file and line', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const before = await count(t, 'payment');
+    const res = await upload(aCamtDocument([{ ustrd: [code], ref: `R-${'9'.repeat(300)}` }]));
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({
+      detail: 'upload:9: AcctSvcrRef is longer than 140 characters',
+      errors: [{ path: 'upload', message: 'camt.field-too-long' }],
+    });
+    expect(await count(t, 'payment')).toBe(before);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 
   it('books all credits of one import on one day', async () => {

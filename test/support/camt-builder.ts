@@ -6,7 +6,8 @@ export interface AnEntry {
   amount?: string;
   currency?: string;
   creditDebit?: 'CRDT' | 'DBIT';
-  status?: 'BOOK' | 'PDNG' | 'INFO';
+  /** null leaves Sts out. */
+  status?: 'BOOK' | 'PDNG' | 'INFO' | null;
   reversal?: boolean;
   /** Also the value day; null leaves out both BookgDt and ValDt. */
   bookingDate?: string | null;
@@ -64,7 +65,7 @@ export function aCamtDocument(
         <Amt Ccy="${e.currency}">${e.amount}</Amt>
         <CdtDbtInd>${e.creditDebit}</CdtDbtInd>
         ${e.reversal ? '<RvslInd>true</RvslInd>' : ''}
-        <Sts><Cd>${e.status}</Cd></Sts>
+        ${e.status === null ? '' : `<Sts><Cd>${e.status}</Cd></Sts>`}
         ${e.bookingDate === null ? '' : `<BookgDt><Dt>${e.bookingDate}</Dt></BookgDt>`}
         ${e.bookingDate === null ? '' : `<ValDt><Dt>${e.bookingDate}</Dt></ValDt>`}
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>

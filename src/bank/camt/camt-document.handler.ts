@@ -12,8 +12,22 @@ import { CamtTransactionBuilder, type RecordFrame } from './camt-transaction.bui
 import { CamtError, type CamtErrorCode } from './camt.errors';
 import { compileRecords, type CompiledRecords, type PathNode } from './record-path.trie';
 
-/** The longest text node accepted; a statement's longest field is a few hundred characters. */
+// What one file may make the reader hold, whatever else it holds. The fields it
+// keeps have their own limits (camt-fields.map.ts); these bound what the XML
+// parser gathers before the reader sees it, and what one entry accumulates.
+
+/** The longest text node, comment, CDATA section or attribute value: no field comes near. */
 export const MAX_TEXT_CHARS = 1024 * 1024;
+/** The longest element, attribute, entity or processing-instruction name: CAMT's are under 40. */
+export const MAX_NAME_CHARS = 1024;
+/** Elements open at once: CAMT nests about 15 deep, 20 in an envelope. */
+export const MAX_DEPTH = 100;
+/** Attributes of one element, namespace declarations among them: CAMT's carry a handful. */
+export const MAX_ATTRIBUTES = 1000;
+/** Text kept for one entry with all its details (10,000 details of 400 characters fit). */
+export const MAX_ENTRY_CHARS = 4 * 1024 * 1024;
+/** Blanks around a field's text that do not count against its length (indentation). */
+const FIELD_BLANKS = 1024;
 
 const RECORDS: Record<CamtMessageType, CompiledRecords> = {
   'camt.052': compileRecords(camtRecords('camt.052')),
@@ -39,13 +53,17 @@ export class CamtDocumentHandler {
   });
   private ready: CamtTransaction[] = [];
 
-  // Namespace bindings in scope, innermost last, with the depth that declared them.
-  private readonly boundPrefixes: string[] = ['xml'];
-  private readonly boundUris: string[] = [XML_NAMESPACE];
-  private readonly boundDepths: number[] = [0];
+  // Namespace bindings in scope: per prefix, its URIs, innermost last, so that
+  // resolving a name costs one lookup however many declarations are in scope.
+  private readonly bindings = new Map<string, string[]>([['xml', [XML_NAMESPACE]]]);
+  // The prefixes each declaring element bound, innermost last, with its depth.
+  private readonly declared: string[][] = [];
+  private readonly declaredDepths: number[] = [];
   private depth = 0;
   /** Set by an xmlns attribute of the element being opened. */
   private declares = false;
+  /** Attributes of the element being opened, so far. */
+  private attributes = 0;
 
   private sawRoot = false;
   private rootLine = 1;
@@ -64,7 +82,11 @@ export class CamtDocumentHandler {
   private node: PathNode | null = null;
   private skip = 0;
   private text = '';
+  /** How long the open field's text may grow, blanks included. */
+  private textLimit = 0;
   private readonly frames: RecordFrame[] = [];
+  /** Characters kept for the open entry and its details. */
+  private entryChars = 0;
 
   private statements = 0;
   private entries = 0;
@@ -79,6 +101,12 @@ export class CamtDocumentHandler {
     // Most elements have no attributes: learn of namespace declarations from the
     // attribute event rather than looking into every element's attributes.
     parser.on('attribute', ({ name }) => {
+      if (++this.attributes > MAX_ATTRIBUTES) {
+        this.fail(
+          'camt.too-many-attributes',
+          `an element has more than ${MAX_ATTRIBUTES} attributes`,
+        );
+      }
       if (name.startsWith('xmlns') && (name.length === 5 || name.charCodeAt(5) === COLON)) {
         this.declares = true;
       }
@@ -95,11 +123,19 @@ export class CamtDocumentHandler {
   write(text: string): void {
     if (!this.sawRoot) this.refuseDoctypeEarly(text);
     this.parser.write(text);
-    // saxes gathers a text node whole before it reports it, listened to or not:
-    // an endless one would grow memory with the file until the string limit.
-    // No field of a statement comes near this size.
-    if ((this.parser as unknown as { text: string }).text.length > MAX_TEXT_CHARS) {
+    // saxes gathers a text node (or comment, CDATA, attribute value) and a name
+    // whole before it reports them, listened to or not: an endless one would
+    // grow memory with the file. Checked once per chunk, so it stops one chunk past.
+    const gathered = this.parser as unknown as SaxesBuffers;
+    if (gathered.text.length > MAX_TEXT_CHARS) {
       this.fail('camt.text-too-long', `a text node is longer than ${MAX_TEXT_CHARS} characters`);
+    }
+    if (
+      gathered.name.length > MAX_NAME_CHARS ||
+      gathered.piTarget.length > MAX_NAME_CHARS ||
+      gathered.entity.length > MAX_NAME_CHARS
+    ) {
+      this.fail('camt.name-too-long', `a name is longer than ${MAX_NAME_CHARS} characters`);
     }
   }
 
@@ -128,6 +164,7 @@ export class CamtDocumentHandler {
       statements: this.statements,
       entries: this.entries,
       transactions: this.transactions,
+      warnings: (this.builder as CamtTransactionBuilder).warnings,
     };
   }
 
@@ -136,7 +173,10 @@ export class CamtDocumentHandler {
   }
 
   private readonly onOpen = (tag: SaxesTagPlain): void => {
-    this.depth++;
+    this.attributes = 0;
+    if (++this.depth > MAX_DEPTH) {
+      this.fail('camt.nesting-too-deep', `elements nest more than ${MAX_DEPTH} deep`);
+    }
     if (!this.inDocument) return this.openOutside(tag);
     if (this.skip !== 0) {
       // Nothing inside an element we skip is read, so its namespaces do not matter.
@@ -154,13 +194,16 @@ export class CamtDocumentHandler {
     }
     if (node.opensLevel >= 0) this.openRecord(node.opensLevel);
     if (node.attributes !== null) {
-      for (const { name: attribute, level, field } of node.attributes) {
-        const value = tag.attributes[attribute];
-        if (value !== undefined) this.frames[level].values[field] = value.trim();
+      for (const { name: attribute, level, field, maxChars } of node.attributes) {
+        const value = tag.attributes[attribute]?.trim();
+        if (value === undefined) continue;
+        if (value.length > maxChars) this.tooLong(`${node.name}@${attribute}`, maxChars);
+        this.frames[level].values[field] = value;
       }
     }
     if (node.field !== null) {
       this.text = '';
+      this.textLimit = node.maxChars + FIELD_BLANKS;
       // Text is sliced out of the input only while a field is open.
       this.parser.on('text', this.onText);
     }
@@ -169,7 +212,7 @@ export class CamtDocumentHandler {
   };
 
   private readonly onClose = (): void => {
-    if (this.boundDepths[this.boundDepths.length - 1] === this.depth) this.popNamespaces();
+    if (this.declaredDepths[this.declaredDepths.length - 1] === this.depth) this.popNamespaces();
     this.depth--;
     if (!this.inDocument) return;
     if (this.skip !== 0) {
@@ -188,9 +231,14 @@ export class CamtDocumentHandler {
     }
   };
 
+  // Comments, CDATA and character references cut a field's text into pieces:
+  // the length is checked as they add up, not only per piece.
   private readonly onText = (text: string): void => {
     if (this.skip === 0 && this.inDocument && (this.node as PathNode).field !== null) {
       this.text += text;
+      if (this.text.length > this.textLimit) {
+        this.tooLong((this.node as PathNode).name, (this.node as PathNode).maxChars);
+      }
     }
   };
 
@@ -199,10 +247,29 @@ export class CamtDocumentHandler {
     const value = this.text.trim();
     this.text = '';
     if (value === '') return;
+    if (value.length > node.maxChars) this.tooLong(node.name, node.maxChars);
+    if (node.level >= ENTRY_LEVEL && (this.entryChars += value.length) > MAX_ENTRY_CHARS) {
+      this.fail(
+        'camt.entry-too-large',
+        `an entry holds more than ${MAX_ENTRY_CHARS} characters of text`,
+        this.frames[ENTRY_LEVEL].line,
+      );
+    }
     const values = this.frames[node.level].values;
     const field = node.field as string;
-    if (node.list) (values[field] as string[]).push(value);
-    else values[field] = value;
+    if (node.list) {
+      const list = values[field] as string[];
+      if (list.length === node.maxItems) {
+        this.fail('camt.too-many-repeats', `more than ${node.maxItems} ${node.name} in one record`);
+      }
+      list.push(value);
+    } else {
+      values[field] = value;
+    }
+  }
+
+  private tooLong(element: string, maxChars: number): never {
+    return this.fail('camt.field-too-long', `${element} is longer than ${maxChars} characters`);
   }
 
   private openRecord(level: number): void {
@@ -212,11 +279,20 @@ export class CamtDocumentHandler {
       children: [],
     };
     if (level === STATEMENT_LEVEL) this.entryIndex = 0;
+    if (level === ENTRY_LEVEL) this.entryChars = 0;
   }
 
   private closeRecord(level: number): void {
     if (level === DETAIL_LEVEL || level === CREDITOR_REFERENCE_LEVEL) {
-      this.frames[level - 1].children.push(this.frames[level]);
+      const siblings = this.frames[level - 1].children;
+      const most = (this.records as CompiledRecords).repeats[level];
+      if (siblings.length === most) {
+        this.fail(
+          'camt.too-many-repeats',
+          `more than ${most} ${RECORD_NAMES[level]} in one record`,
+        );
+      }
+      siblings.push(this.frames[level]);
     } else if (level === ENTRY_LEVEL) {
       const before = this.ready.length;
       (this.builder as CamtTransactionBuilder).build(
@@ -263,31 +339,35 @@ export class CamtDocumentHandler {
 
   private declareNamespaces(attributes: Record<string, string>): void {
     this.declares = false;
+    const prefixes: string[] = [];
     for (const key in attributes) {
       if (key.startsWith('xmlns') && (key.length === 5 || key.charCodeAt(5) === COLON)) {
-        this.boundPrefixes.push(key.length === 5 ? '' : key.slice(6));
-        this.boundUris.push(attributes[key]);
-        this.boundDepths.push(this.depth);
+        const prefix = key.length === 5 ? '' : key.slice(6);
+        const uris = this.bindings.get(prefix);
+        if (uris === undefined) this.bindings.set(prefix, [attributes[key]]);
+        else uris.push(attributes[key]);
+        prefixes.push(prefix);
       }
     }
+    this.declared.push(prefixes);
+    this.declaredDepths.push(this.depth);
   }
 
   private popNamespaces(): void {
-    const depths = this.boundDepths;
-    while (depths[depths.length - 1] === this.depth) {
-      depths.pop();
-      this.boundPrefixes.pop();
-      this.boundUris.pop();
+    this.declaredDepths.pop();
+    for (const prefix of this.declared.pop() as string[]) {
+      const uris = this.bindings.get(prefix) as string[];
+      uris.pop();
+      // Prefixes come and go by the million in a hostile file: keep only those in scope.
+      if (uris.length === 0) this.bindings.delete(prefix);
     }
   }
 
   /** The namespace URI of an element name; '' for no namespace. */
   private resolve(name: string, colon: number): string {
     const prefix = colon < 0 ? '' : name.slice(0, colon);
-    const prefixes = this.boundPrefixes;
-    for (let i = prefixes.length - 1; i >= 0; i--) {
-      if (prefixes[i] === prefix) return this.boundUris[i];
-    }
+    const uris = this.bindings.get(prefix);
+    if (uris !== undefined && uris.length > 0) return uris[uris.length - 1];
     if (prefix === '') return '';
     return this.fail('camt.malformed-xml', `unbound namespace prefix ${prefix}`);
   }
@@ -308,6 +388,19 @@ export class CamtDocumentHandler {
 }
 
 const COLON = 58;
+
+/** The buffers saxes gathers into, which its typings do not show. */
+interface SaxesBuffers {
+  text: string;
+  name: string;
+  piTarget: string;
+  entity: string;
+}
+
+const RECORD_NAMES: Record<number, string> = {
+  [DETAIL_LEVEL]: 'TxDtls',
+  [CREDITOR_REFERENCE_LEVEL]: 'CdtrRefInf',
+};
 
 /** saxes prefixes its messages with line:column; the line is in ours already. */
 function malformedDetail(error: Error): string {

@@ -19,8 +19,8 @@ export const ENTRY_FIELDS = {
   currency: 'Amt@Ccy',
   creditDebit: 'CdtDbtInd',
   reversal: 'RvslInd',
-  // Plain text up to v04, a Cd child from v05 on.
-  status: ['Sts', 'Sts/Cd'],
+  // Plain text up to v04, a Cd (or a bank's own Prtry) child from v05 on.
+  status: ['Sts', 'Sts/Cd', 'Sts/Prtry'],
   bookingDate: ['BookgDt/Dt', 'BookgDt/DtTm'],
   valueDate: ['ValDt/Dt', 'ValDt/DtTm'],
   accountServicerRef: 'AcctSvcrRef',
@@ -63,6 +63,79 @@ export const CREDITOR_REFERENCE_FIELDS = {
   proprietary: ['Tp/CdOrPrtry/Prtry', 'CdtrRefTp/Prtry'],
 } as const;
 
+/**
+ * Each field's length in the schema (Max35Text, Max140Text, Max500Text, an
+ * IBAN's 34, a decimal's 18 digits with point and sign, ISODateTime).
+ */
+type Lengths<F> = { readonly [K in keyof F]: number };
+
+const STATEMENT_LENGTHS = { id: 35, accountId: 34 } satisfies Lengths<typeof STATEMENT_FIELDS>;
+
+const ENTRY_LENGTHS = {
+  amount: 20,
+  currency: 3,
+  creditDebit: 4,
+  reversal: 5,
+  // A code has 4 characters, a proprietary status 35.
+  status: 35,
+  bookingDate: 35,
+  valueDate: 35,
+  accountServicerRef: 35,
+  entryRef: 35,
+  domain: 4,
+  family: 4,
+  subFamily: 4,
+  proprietaryCode: 35,
+  additionalInfo: 500,
+} satisfies Lengths<typeof ENTRY_FIELDS>;
+
+const DETAIL_LENGTHS = {
+  amount: 20,
+  currency: 3,
+  transactionAmount: 20,
+  transactionCurrency: 3,
+  creditDebit: 4,
+  accountServicerRef: 35,
+  endToEndId: 35,
+  domain: 4,
+  family: 4,
+  subFamily: 4,
+  proprietaryCode: 35,
+  debtorName: 140,
+  debtorAccount: 34,
+  ultimateDebtorName: 140,
+  unstructured: 140,
+  additionalInfo: 500,
+} satisfies Lengths<typeof DETAIL_FIELDS>;
+
+const CREDITOR_REFERENCE_LENGTHS = {
+  ref: 35,
+  code: 4,
+  proprietary: 35,
+} satisfies Lengths<typeof CREDITOR_REFERENCE_FIELDS>;
+
+/**
+ * Banks write past the schema now and then (a 188-character Ustrd of EREF+ and
+ * SVWZ+ tags): a field may hold this many times its schema length, and a file
+ * with a longer one is refused. Whatever a file holds, what the reader keeps of
+ * one entry stays bounded by these limits.
+ */
+export const LENGTH_TOLERANCE = 4;
+/** Ustrd lines of one detail: one in SEPA, two in the corpus, 14 in old DTAUS-style exports. */
+export const MAX_USTRD = 20;
+/** Creditor references (Strd blocks) of one detail: one in practice. */
+export const MAX_CREDITOR_REFERENCES = 20;
+/** Transaction details of one (batch) entry. */
+export const MAX_DETAILS = 10_000;
+
+const tolerated = <F>(lengths: Lengths<F>): Lengths<F> =>
+  Object.fromEntries(
+    Object.entries(lengths).map(([field, length]) => [
+      field,
+      (length as number) * LENGTH_TOLERANCE,
+    ]),
+  ) as Lengths<F>;
+
 /** The statement element of each message, below Document (V01 named its root apart). */
 const STATEMENT_PATHS: Record<CamtMessageType, readonly string[]> = {
   'camt.052': ['BkToCstmrAcctRpt/Rpt', 'BkToCstmrAcctRptV01/Rpt'],
@@ -80,14 +153,24 @@ export function camtRecords(messageType: CamtMessageType): RecordSpec {
   return {
     at: STATEMENT_PATHS[messageType],
     fields: STATEMENT_FIELDS,
+    lengths: tolerated(STATEMENT_LENGTHS),
     child: {
       at: ['Ntry'],
       fields: ENTRY_FIELDS,
+      lengths: tolerated(ENTRY_LENGTHS),
       child: {
         // TxDtls stood directly in Ntry in v01.
         at: ['NtryDtls/TxDtls', 'TxDtls'],
         fields: DETAIL_FIELDS,
-        child: { at: ['RmtInf/Strd/CdtrRefInf'], fields: CREDITOR_REFERENCE_FIELDS },
+        lengths: tolerated(DETAIL_LENGTHS),
+        listItems: MAX_USTRD,
+        repeats: MAX_DETAILS,
+        child: {
+          at: ['RmtInf/Strd/CdtrRefInf'],
+          fields: CREDITOR_REFERENCE_FIELDS,
+          lengths: tolerated(CREDITOR_REFERENCE_LENGTHS),
+          repeats: MAX_CREDITOR_REFERENCES,
+        },
       },
     },
   };

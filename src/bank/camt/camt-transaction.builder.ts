@@ -7,7 +7,7 @@ import type {
   STATEMENT_FIELDS,
 } from './camt-fields.map';
 import type { CamtMessageKind } from './camt-namespace.parser';
-import type { CamtTransaction, CreditorReference } from './camt-transaction';
+import type { CamtTransaction, CamtWarning, CreditorReference } from './camt-transaction';
 import { CamtError, type CamtErrorCode } from './camt.errors';
 import { checkRfReference } from './creditor-reference.check';
 import type { FieldValues, RecordValues } from './record-path.trie';
@@ -28,6 +28,12 @@ type CreditorReferenceValues = FieldValues<typeof CREDITOR_REFERENCE_FIELDS>;
 export class CamtTransactionBuilder {
   /** Dates repeat through a statement: check each distinct one once. */
   private lastDay = '';
+  /** Entries of a camt.053 without Sts, read as booked. */
+  private readonly unstated: CamtWarning = {
+    code: 'camt.missing-status-read-as-booked',
+    line: 0,
+    entries: 0,
+  };
 
   constructor(
     private readonly fileName: string,
@@ -48,8 +54,7 @@ export class CamtTransactionBuilder {
       statementIndex,
       entry,
       entryIndex,
-      status:
-        entry.status ?? this.fail('camt.missing-status', entryFrame.line, 'entry without Sts'),
+      status: entry.status ?? this.missingStatus(entryFrame.line),
       bookingDate: this.day(entry.bookingDate, entryFrame.line),
       valueDate: this.day(entry.valueDate, entryFrame.line),
       line: entryFrame.line,
@@ -103,6 +108,24 @@ export class CamtTransactionBuilder {
       additionalInfo: detail?.additionalInfo ?? entry.additionalInfo,
       line: context.line,
     };
+  }
+
+  /** What the reader read without the file saying it. */
+  get warnings(): CamtWarning[] {
+    return this.unstated.entries === 0 ? [] : [{ ...this.unstated }];
+  }
+
+  /**
+   * A statement (camt.053) reports booked entries only, and some banks leave
+   * Sts out of it; in an intraday report or a notification a missing status
+   * could as well be pending, so there it refuses the file.
+   */
+  private missingStatus(line: number): string {
+    if (this.kind.messageType !== 'camt.053') {
+      return this.fail('camt.missing-status', line, 'entry without Sts');
+    }
+    if (this.unstated.entries++ === 0) this.unstated.line = line;
+    return 'BOOK';
   }
 
   /** TxDtls/Amt, else AmtDtls/TxAmt, else the entry's when it has this one detail. */

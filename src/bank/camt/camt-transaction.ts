@@ -1,3 +1,5 @@
+import type { CamtWarningCode } from './camt.errors';
+
 /** The three bank-to-customer messages: intraday report, statement, notification. */
 export type CamtMessageType = 'camt.052' | 'camt.053' | 'camt.054';
 
@@ -41,6 +43,13 @@ export interface CamtTransaction {
   line: number;
 }
 
+/** One kind of liberty the reader took with a file: how many entries, the first one's line. */
+export interface CamtWarning {
+  code: CamtWarningCode;
+  line: number;
+  entries: number;
+}
+
 /** What a whole file held, known once it has been read to the end. */
 export interface CamtSummary {
   messageType: CamtMessageType;
@@ -48,4 +57,5 @@ export interface CamtSummary {
   statements: number;
   entries: number;
   transactions: number;
+  warnings: CamtWarning[];
 }

@@ -16,7 +16,16 @@ export type CamtErrorCode =
   | 'camt.invalid-credit-debit'
   | 'camt.missing-status'
   | 'camt.invalid-date'
-  | 'camt.text-too-long';
+  | 'camt.text-too-long'
+  | 'camt.name-too-long'
+  | 'camt.nesting-too-deep'
+  | 'camt.too-many-attributes'
+  | 'camt.field-too-long'
+  | 'camt.too-many-repeats'
+  | 'camt.entry-too-large';
+
+/** What the reader read in a way the file did not say outright; the import report shows it. */
+export type CamtWarningCode = 'camt.missing-status-read-as-booked';
 
 /** A file the reader refuses; the message starts with `file:line:` like a compiler's. */
 export class CamtError extends Error {

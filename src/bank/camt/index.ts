@@ -2,7 +2,8 @@ export type {
   CamtMessageType,
   CamtSummary,
   CamtTransaction,
+  CamtWarning,
   CreditorReference,
 } from './camt-transaction';
-export { CamtError, type CamtErrorCode } from './camt.errors';
+export { CamtError, type CamtErrorCode, type CamtWarningCode } from './camt.errors';
 export { readCamt, readCamtFile, type CamtRead, type CamtReadOptions } from './camt.reader';

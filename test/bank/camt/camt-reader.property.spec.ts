@@ -102,6 +102,7 @@ describe('readCamt: generated documents (property)', () => {
           statements: 1,
           entries: entries.length,
           transactions: entries.length,
+          warnings: [],
         });
         expect(
           transactions.map((t) => ({

@@ -51,6 +51,7 @@ describe('readCamt: message type and version', () => {
       statements: 1,
       entries: 1,
       transactions: 1,
+      warnings: [],
     });
   });
 
@@ -77,6 +78,7 @@ describe('readCamt: message type and version', () => {
         statements: 1,
         entries: 1,
         transactions: 1,
+        warnings: [],
       });
       expect(transactions.map((t) => [t.messageType, t.version, t.amountMinor])).toEqual([
         [type, version, 100],
@@ -445,6 +447,7 @@ describe('readCamt: statements, entries and details', () => {
       statements: 4,
       entries: 4,
       transactions: 4,
+      warnings: [],
     });
   });
 });
@@ -554,12 +557,11 @@ describe('readCamt: fields', () => {
     expect([error.code, error.line]).toEqual(['camt.invalid-amount', 4]);
   });
 
-  it('refuses a missing or unknown credit/debit indicator and a missing status', async () => {
+  it('refuses a missing or unknown credit/debit indicator', async () => {
     const noIndicator = '<Ntry><Amt Ccy="EUR">1.00</Amt><Sts><Cd>BOOK</Cd></Sts></Ntry>';
     const badIndicator = anEntry(
       '<NtryDtls><TxDtls><CdtDbtInd>CRED</CdtDbtInd></TxDtls></NtryDtls>',
     );
-    const noStatus = '<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>';
 
     expect((await readError(camtDocument(V08, noIndicator))).code).toBe(
       'camt.invalid-credit-debit',
@@ -567,7 +569,29 @@ describe('readCamt: fields', () => {
     expect((await readError(camtDocument(V08, badIndicator))).code).toBe(
       'camt.invalid-credit-debit',
     );
-    expect((await readError(camtDocument(V08, noStatus))).code).toBe('camt.missing-status');
+  });
+
+  it('reads a camt.053 entry without Sts as booked and warns of it, with the first such line', async () => {
+    const { transactions, summary } = await readFixture('camt053-v08-entries-without-sts.xml');
+    expect(transactions.map((t) => [t.accountServicerRef, t.status])).toEqual([
+      ['NO-STS-1', 'BOOK'],
+      ['WITH-STS-2', 'PDNG'],
+      ['NO-STS-3', 'BOOK'],
+      ['PRTRY-STS-4', 'HELD'],
+    ]);
+    expect(summary.warnings).toEqual([
+      { code: 'camt.missing-status-read-as-booked', line: 15, entries: 2 },
+    ]);
+  });
+
+  it.each([
+    ['camt.052', ['BkToCstmrAcctRpt', 'Rpt']],
+    ['camt.054', ['BkToCstmrDbtCdtNtfctn', 'Ntfctn']],
+  ])('refuses a %s entry without Sts, naming its line', async (type, wrapper) => {
+    const noStatus = '<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>';
+    const namespace = `urn:iso:std:iso:20022:tech:xsd:${type}.001.08`;
+    const error = await readError(camtDocument(namespace, noStatus, wrapper));
+    expect([error.code, error.line]).toEqual(['camt.missing-status', 4]);
   });
 
   it('takes the transaction amount, not instructed, counter-value or charges amounts', async () => {
