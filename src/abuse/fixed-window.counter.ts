@@ -22,6 +22,19 @@ export class FixedWindowCounter {
     return true;
   }
 
+  /** True when the key has used up its limit in this window (counts nothing). */
+  exhausted(key: string): boolean {
+    this.roll();
+    return (this.counts.get(key) ?? 0) >= this.limit;
+  }
+
+  /** Counts `n` hits at once, past the limit if need be. */
+  add(key: string, n: number): void {
+    if (n <= 0) return;
+    this.roll();
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+  }
+
   /** Whole seconds until the window ends, for Retry-After. */
   retryAfterSeconds(): number {
     return Math.max(1, Math.ceil((this.windowStartedAt + this.windowMs - this.now()) / 1000));

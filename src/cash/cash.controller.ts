@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Inject, Post, Res, UseInterceptors } from '@nestjs/common';
+import { MatchFailureInterceptor } from '../abuse/match-failure.interceptor';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
@@ -21,6 +22,7 @@ import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
 @ApiBearerAuth()
 @ApiHeader({ name: 'Idempotency-Key', required: false })
 @Roles('staff')
+@UseInterceptors(MatchFailureInterceptor)
 @Controller('v1')
 export class CashController {
   constructor(@Inject(CashService) private readonly cash: CashService) {}

@@ -53,6 +53,8 @@ export class AppConfig {
     readonly codeIssuesPerMailbox: number;
     readonly authFailuresPerCredential: number;
     readonly authFailuresGlobal: number;
+    /** Per hour: well-formed codes that were not live, per credential. */
+    readonly matchFailuresPerCredential: number;
   };
   readonly currency: string;
   readonly feeMinor: number;
@@ -102,6 +104,7 @@ export class AppConfig {
       codeIssuesPerMailbox: env.CODE_ISSUE_LIMIT_PER_MINUTE,
       authFailuresPerCredential: env.AUTH_FAILURE_LIMIT_PER_MINUTE,
       authFailuresGlobal: env.AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE,
+      matchFailuresPerCredential: env.MATCH_FAILURE_LIMIT_PER_HOUR,
     };
     this.currency = env.CURRENCY;
     this.feeMinor = env.FEE_MINOR;

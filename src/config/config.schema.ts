@@ -80,6 +80,7 @@ export const envSchema = z.object({
   CODE_ISSUE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
   AUTH_FAILURE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
   AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE: intFromEnv(600, 1),
+  MATCH_FAILURE_LIMIT_PER_HOUR: intFromEnv(100, 1),
   CURRENCY: z.string().refine(isKnownCurrency, 'must be an ISO 4217 currency code').default('EUR'),
   FEE_MINOR: intFromEnv(100, 1),
   PAYMENT_LIMIT_MINOR: intFromEnv(50_000, 1),

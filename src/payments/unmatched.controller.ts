@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import { MatchFailureInterceptor } from '../abuse/match-failure.interceptor';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
@@ -36,6 +48,7 @@ export class UnmatchedController {
   }
 
   @Post(':paymentId/resolution')
+  @UseInterceptors(MatchFailureInterceptor)
   @ApiOperation({ summary: 'Settle an unmatched payment: credit a code, refunded or kept' })
   @ApiProblems(NotFound, CheckSymbolMismatch, AlreadyResolved, CodeNotLive, PaymentNotCreditable)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
