@@ -7,7 +7,7 @@ import { Transactions, Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
 import { Settlement } from '../payments/settlement/settlement.service';
 import { CreditBatch } from '../payments/settlement/settling';
-import { toBankEntry } from './bank-payment.mapper';
+import { Occurrences, toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
 import { addWarnings, emptyReport, ImportReport } from './import-report';
@@ -62,6 +62,7 @@ export class BankImportService {
     const digest = (text: string) => this.hash.request('bank-booking', text);
     for await (const source of sources) {
       let transactions = 0;
+      const occurrences: Occurrences = new Map();
       let bytes = 0;
       // Counted on the way through: a 'data' listener would set the stream flowing
       // before the reader iterates it, and chunks would pass the reader by.
@@ -71,7 +72,7 @@ export class BankImportService {
         onProgress?.({ file: source.name, bytes, size: source.size, transactions });
       try {
         for await (const transaction of read) {
-          const entry = toBankEntry(transaction, digest, source.name);
+          const entry = toBankEntry(transaction, digest, source.name, occurrences);
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;

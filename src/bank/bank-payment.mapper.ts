@@ -1,5 +1,5 @@
 import type { CamtTransaction } from './camt';
-import { ReceivedPayment } from '../payments/received-payment';
+import { BookingIdentity, ReceivedPayment } from '../payments/received-payment';
 import { StatementRejected } from './bank.errors';
 
 /**
@@ -24,6 +24,7 @@ export function toBankEntry(
   t: CamtTransaction,
   digest: (text: string) => string,
   fileName: string,
+  seen: Occurrences = new Map(),
 ): BankEntry {
   if (t.status !== 'BOOK') return { kind: 'ignored', why: 'not-booked' };
   if (t.creditDebit === 'DBIT' && !t.reversal) return { kind: 'ignored', why: 'debit' };
@@ -61,7 +62,55 @@ export function toBankEntry(
       remittance: t.remittance.unstructured,
       correctTypos: true,
       reversal: t.reversal,
+      identity: bookingIdentity(t, bookedOn, digest, seen),
     },
+  };
+}
+
+/** How often each booking content has been seen so far in one file (by a digest's prefix). */
+export type Occurrences = Map<string, number>;
+
+/**
+ * A booking's identity across the messages that report it
+ * (docs/decisions/0008-booking-identity.md): its two references where the
+ * bank gives them, and a digest of what it says that every message repeats.
+ * Identical bookings in one file (the same payer paying the same amount with
+ * the same text twice on a day) are told apart by their order in the file.
+ */
+export function bookingIdentity(
+  t: CamtTransaction,
+  bookedOn: string,
+  digest: (text: string) => string,
+  seen: Occurrences,
+): BookingIdentity {
+  const account = t.accountIban ?? '-';
+  const endToEnd = t.endToEndId && t.endToEndId.toUpperCase() !== 'NOTPROVIDED' ? t.endToEndId : '';
+  const content = digest(
+    JSON.stringify([
+      'content',
+      account,
+      bookedOn,
+      t.amountMinor,
+      t.currency,
+      t.reversal ? `R${t.creditDebit}` : t.creditDebit,
+      endToEnd,
+      t.debtorIban ?? '',
+      t.remittance.unstructuredParts.join('').replace(/\s+/g, '').toUpperCase(),
+    ]),
+  );
+  const prefix = content.slice(0, 16);
+  const occurrence = (seen.get(prefix) ?? 0) + 1;
+  seen.set(prefix, occurrence);
+  return {
+    content: digest(`${content}#${occurrence}`),
+    entry:
+      t.entryServicerRef === null
+        ? null
+        : digest(JSON.stringify(['entry', account, t.entryServicerRef, t.detailIndex])),
+    detail:
+      t.detailServicerRef === null
+        ? null
+        : digest(JSON.stringify(['detail', account, t.detailServicerRef])),
   };
 }
 

@@ -8,6 +8,7 @@ import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
 import { LedgerRepository } from '../mailboxes/ledger.repository';
+import { BankBookingRepository } from './bank-booking.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
 import { Channel, IntakeOutcome, ReceivedPayment, UnmatchedReason } from './received-payment';
 import { CreditLine } from './settlement/credit-line';
@@ -53,10 +54,13 @@ export class PaymentIntake {
 
     const today = this.clock.today();
     const settleOn = settleDay(settling);
+    // What does not depend on the code is decided first, and reads the same
+    // whether the code is live or not: no answer tells a live code from a dead one.
+    const refusedAnyway = payment.reversal ? 'reversal' : this.refusal(payment);
     const match: Match = payment.reversal
       ? { ok: false, reason: 'reversal', seen: codesIn(payment) }
       : await this.match(tx, payment, today, settling);
-    let refused = match.ok ? this.refusal(payment) : match.reason;
+    let refused = refusedAnyway ?? (match.ok ? undefined : match.reason);
     if (
       match.ok &&
       !refused &&
@@ -84,6 +88,7 @@ export class PaymentIntake {
       // The code was ours, so nobody else can have recorded this payment: if
       // someone did, roll everything back rather than credit beside it.
       if (!inserted) throw new RetryTransaction();
+      if (payment.identity) await BankBookingRepository.insert(tx, id, payment.identity);
       await this.credit(tx, settling, {
         codeHash: claimed.codeHash,
         mailbox: claimed.mailbox,
@@ -113,6 +118,7 @@ export class PaymentIntake {
       const first = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
       return { paymentId: first ?? id, status: 'duplicate' };
     }
+    if (payment.identity) await BankBookingRepository.insert(tx, id, payment.identity);
     return { paymentId: id, status: 'unmatched', reason };
   }
 
@@ -170,7 +176,10 @@ export class PaymentIntake {
     pendingToo: boolean,
   ): Promise<string | undefined> {
     const known = await PaymentRepository.findByRef(tx, payment.channel, payment.externalRef);
-    if (known || !pendingToo) return known;
+    if (known) return known;
+    // The same bank booking, reported again with other references.
+    if (payment.identity) return BankBookingRepository.find(tx, payment.identity);
+    if (!pendingToo) return undefined;
     return (await PendingPaymentRepository.findByRef(tx, payment.channel, payment.externalRef))?.id;
   }
 

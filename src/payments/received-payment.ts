@@ -32,6 +32,18 @@ export interface ReceivedPayment {
   /** Bank texts are typed by people: a one-symbol typo may be corrected there. */
   correctTypos: boolean;
   reversal?: boolean;
+  /** A bank booking's identity across the messages that report it (bank-booking.repository.ts). */
+  identity?: BookingIdentity;
+}
+
+/** Keyed digests that tell one bank booking from another across camt.052, .054 and .053. */
+export interface BookingIdentity {
+  /** Account, day, amount, direction, payer, texts, and which occurrence of them in the file. */
+  content: string;
+  /** The entry's reference (Ntry/AcctSvcrRef) with the detail's place in the entry. */
+  entry: string | null;
+  /** The detail's own reference (TxDtls/Refs/AcctSvcrRef). */
+  detail: string | null;
 }
 
 export type IntakeOutcome =

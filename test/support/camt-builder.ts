@@ -11,7 +11,10 @@ export interface AnEntry {
   reversal?: boolean;
   /** Also the value day; null leaves out both BookgDt and ValDt. */
   bookingDate?: string | null;
+  /** The entry's AcctSvcrRef; null leaves it out. */
   ref?: string | null;
+  /** The detail's own TxDtls/Refs/AcctSvcrRef; none unless given. */
+  detailRef?: string | null;
   ustrd?: string[];
   debtorName?: string;
   debtorIban?: string;
@@ -24,8 +27,11 @@ const escape = (text: string) =>
 let refs = 0;
 export const aBankRef = () => `ACSR-${Date.now().toString(36)}-${++refs}`;
 
-export function anEntry(overrides: AnEntry = {}): Required<Omit<AnEntry, 'ref' | 'bookingDate'>> & {
+export function anEntry(overrides: AnEntry = {}): Required<
+  Omit<AnEntry, 'ref' | 'detailRef' | 'bookingDate'>
+> & {
   ref: string | null;
+  detailRef: string | null;
   bookingDate: string | null;
 } {
   return {
@@ -36,6 +42,7 @@ export function anEntry(overrides: AnEntry = {}): Required<Omit<AnEntry, 'ref' |
     reversal: false,
     bookingDate: '2026-11-24',
     ref: aBankRef(),
+    detailRef: null,
     ustrd: ['Aufladung'],
     debtorName: 'Erika Mustermann',
     debtorIban: 'DE89370400440532013000',
@@ -70,7 +77,7 @@ export function aCamtDocument(
         ${e.bookingDate === null ? '' : `<ValDt><Dt>${e.bookingDate}</Dt></ValDt>`}
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
-          <Refs><EndToEndId>${escape(e.endToEndId)}</EndToEndId></Refs>
+          <Refs>${e.detailRef ? `<AcctSvcrRef>${e.detailRef}</AcctSvcrRef>` : ''}<EndToEndId>${escape(e.endToEndId)}</EndToEndId></Refs>
           <RltdPties>
             <Dbtr><Pty><Nm>${escape(e.debtorName)}</Nm></Pty></Dbtr>
             <DbtrAcct><Id><IBAN>${e.debtorIban}</IBAN></Id></DbtrAcct>

@@ -94,6 +94,8 @@ export class CamtTransactionBuilder {
       amountMinor: amount.amountMinor,
       currency: amount.currency,
       accountServicerRef: detail?.accountServicerRef ?? entry.accountServicerRef,
+      entryServicerRef: entry.accountServicerRef,
+      detailServicerRef: detail?.accountServicerRef ?? null,
       entryRef: entry.entryRef,
       endToEndId: detail?.endToEndId ?? null,
       debtorName: detail?.debtorName ?? null,

@@ -26,7 +26,11 @@ export interface CamtTransaction {
   valueDate: string | null;
   amountMinor: number;
   currency: string;
+  /** The bank's reference: the detail's (TxDtls/Refs/AcctSvcrRef), else the entry's. */
   accountServicerRef: string | null;
+  /** Ntry/AcctSvcrRef and TxDtls/Refs/AcctSvcrRef, each as given: the two identities of a booking. */
+  entryServicerRef: string | null;
+  detailServicerRef: string | null;
   entryRef: string | null;
   endToEndId: string | null;
   debtorName: string | null;

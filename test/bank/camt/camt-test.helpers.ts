@@ -87,6 +87,8 @@ export function aTransaction(overrides: Partial<CamtTransaction>): CamtTransacti
     amountMinor: 0,
     currency: 'EUR',
     accountServicerRef: null,
+    entryServicerRef: null,
+    detailServicerRef: null,
     entryRef: null,
     endToEndId: null,
     debtorName: null,

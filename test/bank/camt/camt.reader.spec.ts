@@ -30,6 +30,7 @@ describe('readCamt: message type and version', () => {
         valueDate: '2024-05-03',
         amountMinor: 2500,
         accountServicerRef: 'REF-0001',
+        entryServicerRef: 'REF-0001',
         entryRef: 'E-1',
         endToEndId: 'E2E-0001',
         debtorName: 'Erika Mustermann',
@@ -319,6 +320,8 @@ describe('readCamt: statements, entries and details', () => {
         ...entry,
         amountMinor: 1000,
         accountServicerRef: 'BATCH-REF-1',
+        entryServicerRef: 'BATCH-REF',
+        detailServicerRef: 'BATCH-REF-1',
         endToEndId: 'NOTPROVIDED',
         debtorName: 'Anna Alt',
         debtorIban: 'DE75512108001245126199',
@@ -329,6 +332,8 @@ describe('readCamt: statements, entries and details', () => {
         detailIndex: 1,
         amountMinor: 2000,
         accountServicerRef: 'BATCH-REF-2',
+        entryServicerRef: 'BATCH-REF',
+        detailServicerRef: 'BATCH-REF-2',
         debtorName: 'Bernd Bau',
       }),
       aTransaction({
@@ -336,6 +341,7 @@ describe('readCamt: statements, entries and details', () => {
         detailIndex: 2,
         amountMinor: 3000,
         accountServicerRef: 'BATCH-REF',
+        entryServicerRef: 'BATCH-REF',
         additionalInfo: 'third detail',
       }),
     ]);
@@ -372,6 +378,7 @@ describe('readCamt: statements, entries and details', () => {
         valueDate: '2024-05-02',
         amountMinor: 15000,
         accountServicerRef: 'BTCH-ONLY',
+        entryServicerRef: 'BTCH-ONLY',
         additionalInfo: 'SAMMEL-UEBERWEISUNG',
         line: 15,
       }),
@@ -380,6 +387,7 @@ describe('readCamt: statements, entries and details', () => {
         entryIndex: 1,
         amountMinor: 250,
         accountServicerRef: 'NO-DETAILS',
+        entryServicerRef: 'NO-DETAILS',
         bankTransactionCode: 'ACMT/MDOP/CHRG',
         additionalInfo: 'Kontofuehrung',
         line: 35,
@@ -404,6 +412,7 @@ describe('readCamt: statements, entries and details', () => {
         creditDebit: 'DBIT',
         amountMinor: 20000000,
         accountServicerRef: 'V01-BTCH',
+        entryServicerRef: 'V01-BTCH',
         line: 18,
       }),
       aTransaction({
@@ -411,6 +420,7 @@ describe('readCamt: statements, entries and details', () => {
         entryIndex: 1,
         amountMinor: 15050,
         accountServicerRef: 'V01-TX',
+        entryServicerRef: 'V01-TX',
         debtorName: 'Lars Larsson',
         debtorIban: '9876543210',
         remittance: {
@@ -500,6 +510,8 @@ describe('readCamt: fields', () => {
         valueDate: '2024-05-02',
         amountMinor: 2500,
         accountServicerRef: 'RVSL-0001-1',
+        entryServicerRef: 'RVSL-0001',
+        detailServicerRef: 'RVSL-0001-1',
         entryRef: 'RV-1',
         endToEndId: 'E2E-0001',
         debtorName: 'Erika Mustermann',
@@ -613,6 +625,7 @@ describe('readCamt: fields', () => {
         amountMinor: 4200,
         // The detail has no AcctSvcrRef of its own: the entry's stands for it.
         accountServicerRef: 'ENTRY-REF',
+        entryServicerRef: 'ENTRY-REF',
         entryRef: 'NREF-1',
         endToEndId: 'NOTPROVIDED',
         // Trimmed; the run of spaces inside stays as the bank wrote it.

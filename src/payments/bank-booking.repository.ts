@@ -1,0 +1,70 @@
+import { Tx } from '../database/transactions';
+import { BookingIdentity } from './received-payment';
+
+interface Row {
+  payment_id: string;
+  entry_key: string | null;
+  detail_key: string | null;
+}
+
+/**
+ * Which bank payment a booking is (docs/decisions/0008-booking-identity.md):
+ * the same entry reference, or the same detail reference, is the same booking;
+ * the same content (account, day, amount, direction, payer, texts, and which
+ * occurrence of it in its file) is the same booking unless both carry a
+ * reference of one kind and those differ. A booking found again lends the one
+ * recorded the references it lacked, so the next message finds it by them.
+ */
+export const BankBookingRepository = {
+  async find(tx: Tx, identity: BookingIdentity): Promise<string | undefined> {
+    for (const [column, key] of [
+      ['entry_key', identity.entry],
+      ['detail_key', identity.detail],
+    ] as const) {
+      if (key === null) continue;
+      const [row] = await tx.query<{ payment_id: string }>(
+        `SELECT payment_id FROM bank_booking WHERE ${column} = $1`,
+        [key],
+      );
+      if (row) {
+        await this.lend(tx, row.payment_id, identity);
+        return row.payment_id;
+      }
+    }
+    const candidates = await tx.query<Row>(
+      'SELECT payment_id, entry_key, detail_key FROM bank_booking WHERE content_key = $1',
+      [identity.content],
+    );
+    const same = candidates.find(
+      (c) =>
+        !(identity.entry !== null && c.entry_key !== null) &&
+        !(identity.detail !== null && c.detail_key !== null),
+    );
+    if (!same) return undefined;
+    await this.lend(tx, same.payment_id, identity);
+    return same.payment_id;
+  },
+
+  async insert(tx: Tx, paymentId: string, identity: BookingIdentity): Promise<void> {
+    await tx.execute(
+      'INSERT INTO bank_booking (payment_id, content_key, entry_key, detail_key) VALUES ($1, $2, $3, $4)',
+      [paymentId, identity.content, identity.entry, identity.detail],
+    );
+  },
+
+  /** Adds the references a booking found again carries and its record lacks. */
+  async lend(tx: Tx, paymentId: string, identity: BookingIdentity): Promise<void> {
+    if (identity.entry !== null)
+      await tx.execute(
+        `UPDATE bank_booking SET entry_key = $2 WHERE payment_id = $1 AND entry_key IS NULL
+            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.entry_key = $2)`,
+        [paymentId, identity.entry],
+      );
+    if (identity.detail !== null)
+      await tx.execute(
+        `UPDATE bank_booking SET detail_key = $2 WHERE payment_id = $1 AND detail_key IS NULL
+            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.detail_key = $2)`,
+        [paymentId, identity.detail],
+      );
+  },
+};
