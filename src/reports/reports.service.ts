@@ -21,20 +21,6 @@ const JOURNAL = `(SELECT ${JOURNAL_COLUMNS.join(', ')}, resolved_on FROM payment
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
 
-/**
- * What a journal row is, read from what it keeps for good: PayPal's refunds,
- * reversals and disputes by their reference prefix, a bank reversal by the
- * direction in its booking reference or, while unmatched, by its reason.
- */
-const KIND = `CASE
-    WHEN channel = 'paypal' AND external_ref LIKE 'refund:%' THEN 'refund'
-    WHEN channel = 'paypal' AND external_ref LIKE 'reversal:%' THEN 'reversal'
-    WHEN channel = 'paypal' AND external_ref LIKE 'dispute:%' THEN 'dispute'
-    WHEN channel = 'bank' AND (external_ref LIKE '%/RCRDT/%' OR external_ref LIKE '%/RDBIT/%') THEN 'reversal'
-    WHEN reason = 'reversal' THEN 'reversal'
-    ELSE 'payment'
-  END`;
-
 type Figure = 'received' | 'credited' | 'unmatched' | 'refunded' | 'kept' | 'reversed' | 'disputed';
 const FIGURES: Figure[] = [
   'received',
@@ -48,16 +34,16 @@ const FIGURES: Figure[] = [
 
 /** Each figure: which rows, counted on which of their days. */
 const FIGURE_SQL: Record<Figure, { day: string; where: string }> = {
-  received: { day: 'booked_on', where: `${KIND} = 'payment'` },
+  received: { day: 'booked_on', where: `kind = 'credit'` },
   credited: { day: 'settled_on', where: "status = 'credited'" },
-  unmatched: { day: 'booked_on', where: `status = 'unmatched' AND ${KIND} = 'payment'` },
+  unmatched: { day: 'booked_on', where: `status = 'unmatched' AND kind = 'credit'` },
   refunded: {
     day: "CASE WHEN status = 'refunded' THEN resolved_on ELSE booked_on END",
-    where: `((status = 'refunded' AND ${KIND} = 'payment') OR ${KIND} = 'refund')`,
+    where: `((status = 'refunded' AND kind = 'credit') OR kind = 'refund')`,
   },
-  kept: { day: 'resolved_on', where: `status = 'kept' AND ${KIND} = 'payment'` },
-  reversed: { day: 'booked_on', where: `${KIND} = 'reversal'` },
-  disputed: { day: 'booked_on', where: `${KIND} = 'dispute'` },
+  kept: { day: 'resolved_on', where: `status = 'kept' AND kind = 'credit'` },
+  reversed: { day: 'booked_on', where: `kind = 'reversal'` },
+  disputed: { day: 'booked_on', where: `kind = 'dispute'` },
 };
 
 const zero = (): Tally => ({ count: 0, amountMinor: 0 });

@@ -117,7 +117,7 @@ describe('the payment intake', () => {
   it('never credits a reversal, even with a live code in it', async () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
-    const outcome = await take(aTransfer({ reversal: true, texts: [code] }));
+    const outcome = await take(aTransfer({ kind: 'reversal', texts: [code] }));
     expect(outcome).toMatchObject({ status: 'unmatched', reason: 'reversal' });
     expect(await creditedTo(t, id)).toBe(0);
     expect(
