@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { FixedWindowCounter } from './fixed-window.counter';
 import { tooManyRequests } from './too-many-requests';

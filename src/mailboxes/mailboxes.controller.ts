@@ -19,8 +19,9 @@ import { mailboxParamsSchema, pageQuerySchema } from '../common/schemas';
 import { issueCodeSchema, IssueCode, issuedCodeSchema } from '../codes/topup-codes.schemas';
 import { TopupCodesService } from '../codes/topup-codes.service';
 import { ledgerSchema, mailboxViewSchema } from './mailboxes.schemas';
-import { MailboxesService, MailboxNotFound } from './mailboxes.service';
-import { ApiProblems } from '../common/api-problems';
+import { MailboxesService } from './mailboxes.service';
+import { MailboxNotFound } from '../ledger/ledger.errors';
+import { ApiProblems } from '../http/api-problems';
 import { TooManyOpenCodes } from '../codes/topup-codes.service';
 
 type MailboxParams = { mailboxId: string };

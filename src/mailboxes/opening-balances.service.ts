@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError, FieldError } from '../common/domain-error';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { AmountFormatError, isKnownCurrency, parseDecimalToMinor } from '../common/money';
 import { mailboxIdSchema } from '../common/schemas';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
-import { MailboxIdSeal } from '../events/mailbox-id.seal';
+import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
 import { FeeAccountRepository } from '../fees/fee-account.repository';
-import { LedgerRepository } from './ledger.repository';
-import { MailboxRepository } from './mailbox.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { MailboxRepository } from '../ledger/mailbox.repository';
 
 export class OpeningBalancesRejected extends DomainError {
   readonly slug = 'opening-balances-rejected';

@@ -2,25 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { CodeSighting, findCodes, withoutAnyCode, withoutCode } from '../codes/code-finder';
 import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
-import { LedgerRepository } from '../mailboxes/ledger.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
 import { BankBookingRepository } from './bank-booking.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
-import {
-  Channel,
-  IntakeOutcome,
-  PaymentKind,
-  ReceivedPayment,
-  UnmatchedReason,
-} from './received-payment';
-import { CreditLine } from './settlement/credit-line';
+import { IntakeOutcome, PaymentKind, ReceivedPayment, UnmatchedReason } from './received-payment';
+import { Channel } from '../ledger/channel';
+import { CreditLine } from '../ledger/credit-line';
 import { writeCredits } from './settlement/credit-writer';
 import { IntakeLocks } from './settlement/intake-locks';
-import { PendingCreditRepository } from './settlement/pending-credit.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from './settlement/pending-payment.repository';
 import { Settling, settleDay } from './settlement/settling';
 

@@ -1,7 +1,8 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { ROWS_PER_STATEMENT } from './settlement/rows';
-import { Channel, PaymentKind, UnmatchedReason } from './received-payment';
+import { ROWS_PER_STATEMENT } from '../database/rows';
+import { PaymentKind, UnmatchedReason } from './received-payment';
+import { Channel } from '../ledger/channel';
 
 export type PaymentStatus = 'credited' | 'unmatched' | 'refunded' | 'kept';
 

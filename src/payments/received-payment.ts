@@ -1,7 +1,5 @@
 import { Day } from '../common/day';
-
-export const CHANNELS = ['bank', 'cash', 'paypal'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { Channel } from '../ledger/channel';
 
 /**
  * What a payment is, stored with it when it is taken in: money in (`credit`,

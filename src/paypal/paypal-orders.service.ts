@@ -2,16 +2,16 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Clock } from '../common/clock';
 import { addDays, Day } from '../common/day';
-import { Idempotency, StoredResponse } from '../common/idempotency';
-import { KeyedHash } from '../common/keyed-hash';
+import { Idempotency, StoredResponse } from '../http/idempotency';
+import { KeyedHash } from '../config/keyed-hash';
 import { LOGGER } from '../common/logger';
 import { generateCode } from '../codes/code-format';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { TooManyOpenCodes } from '../codes/topup-codes.service';
 import { AppConfig, PayPalConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
-import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import { MailboxRepository } from '../ledger/mailbox.repository';
+import { MailboxNotFound } from '../ledger/ledger.errors';
 import { PAYPAL_GATEWAY, PayPalCapture, PayPalGateway, PayPalUnreachable } from './paypal.gateway';
 import {
   PayPalAmountOutOfRange,

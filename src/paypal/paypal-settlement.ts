@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { parseCode } from '../codes/code-format';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { Tx } from '../database/transactions';

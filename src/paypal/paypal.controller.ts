@@ -2,7 +2,7 @@ import { Body, Controller, Headers, Inject, Param, Post, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
-import { answer } from '../common/idempotency';
+import { answer } from '../http/idempotency';
 import {
   captureAnswerSchema,
   mailboxOrderParamsSchema,
@@ -12,9 +12,9 @@ import {
   payPalOrderSchema,
 } from './paypal.schemas';
 import { PayPalOrdersService } from './paypal-orders.service';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems } from '../http/api-problems';
 import { TooManyOpenCodes } from '../codes/topup-codes.service';
-import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import { MailboxNotFound } from '../ledger/ledger.errors';
 import {
   PayPalAmountOutOfRange,
   PayPalCaptureDeclined,

@@ -5,9 +5,9 @@ import { formatMinor } from '../common/money';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { JOURNAL_COLUMNS } from '../payments/payment.repository';
-import { CHANNELS } from '../payments/received-payment';
+import { CHANNELS } from '../ledger/channel';
 import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
-import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
 import { Reconciliation, Tally } from './reports.schemas';
 

@@ -1,6 +1,6 @@
 import { takeAsBatch } from '../support/settle';
 import { randomUUID } from 'node:crypto';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { IntakeOutcome, ReceivedPayment } from '../../src/payments/received-payment';
 import { creditedTo, count, issueCode, registerMailbox } from '../support/builders';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { Channel } from '../payments/received-payment';
-import { insertRows } from '../payments/settlement/rows';
+import { Channel } from './channel';
+import { insertRows } from '../database/rows';
 
 export type LedgerKind = 'credit' | 'debit';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from './clock';
-import { addDays } from './day';
-import { DomainError } from './domain-error';
-import { KeyedHash } from './keyed-hash';
+import { Clock } from '../common/clock';
+import { addDays } from '../common/day';
+import { DomainError } from '../common/domain-error';
+import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, RunOptions, Transactions, Tx } from '../database/transactions';
 
