@@ -144,4 +144,16 @@ export const LedgerRepository = {
     );
     await tx.execute('DELETE FROM ledger_entry WHERE mailbox = $1', [mailbox]);
   },
+
+  purgeClosedTotalsBefore(tx: Tx, keepFrom: Day): Promise<number> {
+    return tx.execute('DELETE FROM ledger_closed_total WHERE booked_on < $1', [keepFrom]);
+  },
+
+  async hasOpening(tx: Tx, mailbox: string): Promise<boolean> {
+    const rows = await tx.query(
+      "SELECT id FROM ledger_entry WHERE mailbox = $1 AND channel = 'opening'",
+      [mailbox],
+    );
+    return rows.length > 0;
+  },
 };

@@ -1,3 +1,4 @@
+import { IssuesCodes } from '../abuse/issuance-limit.guard';
 import {
   Body,
   Controller,
@@ -22,7 +23,7 @@ import { ledgerSchema, mailboxViewSchema } from './mailboxes.schemas';
 import { MailboxesService } from './mailboxes.service';
 import { MailboxNotFound } from '../ledger/ledger.errors';
 import { ApiProblems } from '../http/api-problems';
-import { TooManyOpenCodes } from '../codes/topup-codes.service';
+import { TooManyOpenCodes } from '../codes/code-issuer';
 
 type MailboxParams = { mailboxId: string };
 
@@ -95,6 +96,7 @@ export class MailboxesController {
   }
 
   @Post('topup-codes')
+  @IssuesCodes()
   @ApiOperation({ summary: 'Issue a one-time top-up code for the mailbox' })
   @ApiProblems(MailboxNotFound, TooManyOpenCodes)
   @ApiResponse({ status: 201, standardSchema: issuedCodeSchema })

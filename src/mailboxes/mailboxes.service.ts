@@ -8,6 +8,7 @@ import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
+import { PayPalOrderRepository } from '../paypal/paypal-order.repository';
 import { OutboxRepository } from '../ledger/outbox.repository';
 import { FeeAccountRepository } from '../fees/fee-account.repository';
 import { standingOf } from '../fees/standing';
@@ -101,10 +102,7 @@ export class MailboxesService {
     const pseudonym = this.hash.mailbox(mailboxId);
     return this.transactions.run(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
-      await tx.execute(
-        'DELETE FROM paypal_order WHERE code_hash IN (SELECT code_hash FROM topup_code WHERE mailbox = $1)',
-        [pseudonym],
-      );
+      await PayPalOrderRepository.eraseMailbox(tx, pseudonym);
       // Credits that wait for settlement were received: they join the closed totals.
       const pending = await PendingCreditRepository.takeMailbox(tx, pseudonym);
       await TopupCodeRepository.eraseMailbox(tx, pseudonym);

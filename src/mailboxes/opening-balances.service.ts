@@ -64,11 +64,7 @@ export class OpeningBalancesService {
       };
       for (const { line, mailboxId, amountMinor } of lines) {
         const pseudonym = this.hash.mailbox(mailboxId);
-        const [opened] = await tx.query(
-          "SELECT id FROM ledger_entry WHERE mailbox = $1 AND channel = 'opening'",
-          [pseudonym],
-        );
-        if (opened) {
+        if (await LedgerRepository.hasOpening(tx, pseudonym)) {
           problems.push({
             path: `line ${line}`,
             message: 'the mailbox has an opening balance already',

@@ -260,4 +260,24 @@ export const PaymentRepository = {
       ],
     );
   },
+
+  /** Payer details go once a payment is settled; unmatched ones keep them for staff. */
+  forgetSettledPayers(tx: Tx): Promise<number> {
+    return tx.execute(
+      `UPDATE payment SET payer_name = NULL, payer_iban = NULL
+        WHERE status <> 'unmatched' AND (payer_name IS NOT NULL OR payer_iban IS NOT NULL)`,
+    );
+  },
+
+  /**
+   * Deletes settled rows all of whose days lie before `keepFrom`. An unmatched
+   * payment is money still held for someone: it stays until staff resolve it.
+   */
+  purgeSettledBefore(tx: Tx, keepFrom: Day): Promise<number> {
+    return tx.execute(
+      `DELETE FROM payment WHERE status <> 'unmatched' AND booked_on < $1
+          AND (settled_on IS NULL OR settled_on < $1) AND (resolved_on IS NULL OR resolved_on < $1)`,
+      [keepFrom],
+    );
+  },
 };

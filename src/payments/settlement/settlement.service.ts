@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { Scheduler } from '../../config/schedule';
 import { LOGGER } from '../../common/logger';
 import { AppConfig } from '../../config/app-config';
+import { vacuum } from '../../database/maintenance';
 import { JOB_LOCKS, JobLock } from '../../database/job-lock';
 import { Transactions, Tx } from '../../database/transactions';
 import { PaymentRepository } from '../payment.repository';
@@ -148,9 +149,8 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
    */
   private async vacuum(): Promise<void> {
     this.erased = false;
-    if (this.dataSource.options.type !== 'postgres') return;
     try {
-      await this.dataSource.query(`VACUUM ${ERASED_TABLES.join(', ')}`);
+      await vacuum(this.dataSource, ERASED_TABLES, { full: false });
     } catch (error) {
       this.erased = true;
       this.logger.warn({ job: 'settlement', error: errorCode(error) }, 'vacuum failed');
@@ -167,9 +167,7 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
    * purge. Nothing to do on SQLite.
    */
   async compact(): Promise<boolean> {
-    if (this.dataSource.options.type !== 'postgres') return false;
-    await this.dataSource.query(`VACUUM FULL ${ERASED_TABLES.join(', ')}`);
-    return true;
+    return vacuum(this.dataSource, ERASED_TABLES, { full: true });
   }
 
   private async tick(): Promise<void> {
