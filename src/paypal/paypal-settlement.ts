@@ -96,7 +96,7 @@ export class PayPalSettlement {
     const orderHash = this.keys.order(orderId);
     const pending = await PayPalOrderRepository.lock(tx, orderHash);
     if (!pending) return;
-    await TopupCodeRepository.take(tx, pending.codeHash, this.clock.today());
+    await TopupCodeRepository.claim(tx, pending.codeHash, this.clock.today());
     await PayPalOrderRepository.delete(tx, orderHash);
     tx.scrubAfterCommit();
   }
