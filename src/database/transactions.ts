@@ -268,13 +268,10 @@ export class Transactions implements OnApplicationShutdown {
       for (const unit of group) unit.reject(unavailable(error));
       return;
     }
-    // A unit alone in its group runs without a savepoint: if it fails, the whole
-    // transaction is rolled back instead. Savepoint journals are kept in memory
-    // (temp_store, data-source.factory.ts: on disk they held redeemed code
-    // hashes), and there every statement that needs a journal of its own (any
-    // with RETURNING) cuts it off the savepoint's by walking that from the
-    // start: a 100,000-entry bank import took 70 s instead of 10 s
-    // (bench:import). A lone import (CLI, inbox) now keeps no such journal.
+    // A unit alone in its group runs without a savepoint (a failure rolls back
+    // the whole transaction): under a savepoint every statement with RETURNING
+    // walks the savepoint's journal from its start, quadratic for a long import
+    // (bench:import). Savepoint journals stay in memory (temp_store).
     const savepoints = group.length > 1;
     for (const unit of group) {
       if (savepoints) db.exec('SAVEPOINT unit');
