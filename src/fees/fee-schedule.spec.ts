@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addDays, addMonths } from '../common/day';
+import { addDays } from '../common/day';
 import { FeeAccount, planFees } from './fee-schedule';
 
 const terms = { feeMinor: 100, graceDays: 14 };
