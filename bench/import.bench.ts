@@ -25,7 +25,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
 import { createLogger } from '../src/common/logger';
 import { displayCode, generateCode } from '../src/codes/code-format';
-import { KeyedHash } from '../src/common/keyed-hash';
+import { KeyedHash } from '../src/config/keyed-hash';
 import { buildConfig, parseEnv } from '../src/config/app-config';
 import { Transactions } from '../src/database/transactions';
 import { generateCamt053 } from './camt-generate';

@@ -6,7 +6,7 @@
  * Options: BENCH_ROUNDS (default 200).
  */
 import { performance } from 'node:perf_hooks';
-import { duplicateMember } from '../src/common/json-body';
+import { duplicateMember } from '../src/http/json-body';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 

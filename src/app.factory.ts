@@ -6,9 +6,9 @@ import { AppModule, AppOptions } from './app.module';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BANK_STATEMENTS_PATH, STATEMENT_CONTENT_TYPES } from './bank/bank-statements.controller';
 import { CASH_BATCH_BODY_LIMIT_BYTES, CASH_BATCHES_PATH } from './cash/cash.schemas';
-import { describeProblems, HTTP_PROBLEMS, ProblemKind } from './common/api-problems';
+import { describeProblems, HTTP_PROBLEMS, ProblemKind } from './http/api-problems';
 import { PROBLEM_BASE, UnsupportedMediaType, ValidationFailed } from './common/domain-error';
-import { duplicateMember } from './common/json-body';
+import { duplicateMember } from './http/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
 

@@ -5,73 +5,67 @@ import type { Logger } from 'pino';
 import { AuthFailureLimitGuard } from './abuse/auth-failure-limit.guard';
 import { IssuanceLimitGuard } from './abuse/issuance-limit.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { BankImportService } from './bank/bank-import.service';
-import { BankInboxJob } from './bank/bank-inbox.job';
-import { SCHEDULE_ENABLED } from './common/schedule';
-import { JobLock } from './database/job-lock';
-import { BankStatementsController } from './bank/bank-statements.controller';
-import { CashController } from './cash/cash.controller';
-import { CashService } from './cash/cash.service';
-import { Clock } from './common/clock';
-import { Idempotency } from './common/idempotency';
-import { KeyedHash } from './common/keyed-hash';
-import { LOGGER } from './common/logger';
-import { PaymentDayWindow } from './common/payment-day';
-import { ProblemFilter } from './common/problem.filter';
-import { createValidationPipe } from './common/validation.pipe';
-import { MaintenanceJob } from './codes/maintenance.job';
-import { TopupCodesService } from './codes/topup-codes.service';
+import { BankModule } from './bank/bank.module';
+import { CashModule } from './cash/cash.module';
+import { CodesModule } from './codes/codes.module';
 import { AppConfig } from './config/app-config';
+import { CoreModule } from './config/core.module';
 import { DatabaseModule } from './database/database.module';
-import { HealthController } from './health/health.controller';
-import { MailboxesController } from './mailboxes/mailboxes.controller';
-import { MailboxesService } from './mailboxes/mailboxes.service';
-import { PaymentIntake } from './payments/payment-intake';
-import { Settlement } from './payments/settlement/settlement.service';
-import { UnmatchedController } from './payments/unmatched.controller';
-import { UnmatchedService } from './payments/unmatched.service';
+import { EventsModule } from './events/events.module';
+import { FeesModule } from './fees/fees.module';
+import { HealthModule } from './health/health.module';
+import { HttpModule } from './http/http.module';
+import { ProblemFilter } from './http/problem.filter';
+import { createValidationPipe } from './http/validation.pipe';
+import { LedgerModule } from './ledger/ledger.module';
+import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { PaymentsModule } from './payments/payments.module';
+import { UnmatchedModule } from './payments/unmatched.module';
 import { PayPalModule } from './paypal/paypal.module';
-import { EventDelivery } from './events/event-delivery';
-import { MailboxIdSeal } from './events/mailbox-id.seal';
-import { FeesJob } from './fees/fees.job';
-import { FeesService } from './fees/fees.service';
-import { OpeningBalancesService } from './mailboxes/opening-balances.service';
-import { ReportsController } from './reports/reports.controller';
-import { ReportsService } from './reports/reports.service';
-import { RetentionJob } from './retention/retention.job';
-import { RetentionService } from './retention/retention.service';
+import { ReportsModule } from './reports/reports.module';
+import { RetentionModule } from './retention/retention.module';
 
 export interface AppOptions {
   config: AppConfig;
   logger: Logger;
   /** Off in tests that drive the jobs themselves. */
   schedule?: boolean;
-  /** Providers that replace the defaults (a test clock). */
+  /** Core providers that replace the defaults (a test clock). */
   overrides?: Provider[];
 }
 
+/** The whole service: one module per room (README, "Architecture"). */
 @Module({})
 export class AppModule {
   static forRoot(options: AppOptions): DynamicModule {
+    const schedule = options.schedule !== false;
     return {
       module: AppModule,
-      global: true,
       imports: [
+        CoreModule.forRoot({
+          config: options.config,
+          logger: options.logger,
+          overrides: options.overrides,
+          schedule,
+        }),
         DatabaseModule,
+        ...(schedule ? [ScheduleModule.forRoot()] : []),
+        HttpModule,
+        LedgerModule,
+        CodesModule,
+        PaymentsModule,
+        UnmatchedModule,
+        FeesModule,
+        EventsModule,
+        CashModule,
+        BankModule,
         PayPalModule,
-        ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
-      ],
-      controllers: [
-        MailboxesController,
-        CashController,
-        UnmatchedController,
-        BankStatementsController,
-        ReportsController,
-        HealthController,
+        MailboxesModule,
+        ReportsModule,
+        RetentionModule,
+        HealthModule,
       ],
       providers: [
-        { provide: AppConfig, useValue: options.config },
-        { provide: LOGGER, useValue: options.logger },
         // Guards run in this order: failed keys are limited before ApiKeyGuard
         // answers them; issuance is limited after it, for authenticated calls only.
         { provide: APP_GUARD, useClass: AuthFailureLimitGuard },
@@ -79,42 +73,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: IssuanceLimitGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        Clock,
-        KeyedHash,
-        Idempotency,
-        PaymentDayWindow,
-        PaymentIntake,
-        Settlement,
-        MailboxesService,
-        TopupCodesService,
-        CashService,
-        UnmatchedService,
-        BankImportService,
-        BankInboxJob,
-        JobLock,
-        { provide: SCHEDULE_ENABLED, useValue: options.schedule !== false },
-        MaintenanceJob,
-        // Balance lifecycle: fees, events to the webmail backend, reports, retention.
-        MailboxIdSeal,
-        FeesService,
-        FeesJob,
-        EventDelivery,
-        OpeningBalancesService,
-        ReportsService,
-        RetentionService,
-        RetentionJob,
-        ...(options.overrides ?? []),
-      ],
-      exports: [
-        AppConfig,
-        LOGGER,
-        Clock,
-        KeyedHash,
-        Idempotency,
-        PaymentDayWindow,
-        PaymentIntake,
-        Settlement,
-        JobLock,
       ],
     };
   }

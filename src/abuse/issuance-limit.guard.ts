@@ -1,15 +1,18 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { FixedWindowCounter } from './fixed-window.counter';
 import { tooManyRequests } from './too-many-requests';
 
-/** The route whose use is limited per mailbox. */
-export const ISSUE_ROUTE = { method: 'POST', url: '/v1/mailboxes/:mailboxId/topup-codes' };
+const ISSUES_CODES = 'billing:issues-codes';
+
+/** A route that issues a code for its `:mailboxId` (a top-up code, a PayPal order): limited per mailbox. */
+export const IssuesCodes = () => SetMetadata(ISSUES_CODES, true);
 
 /**
- * Limits code issuance per mailbox, keyed by the mailbox's keyed pseudonym (the
+ * Limits code issuance per mailbox, on every route that issues codes, keyed by the mailbox's keyed pseudonym (the
  * same HMAC the tables use), never by the id and never by an address; nothing
  * here is logged. It runs after ApiKeyGuard, so only authenticated requests
  * count and no stranger can use up a mailbox's budget.
@@ -19,6 +22,7 @@ export class IssuanceLimitGuard implements CanActivate {
   private readonly perMailbox: FixedWindowCounter;
 
   constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(AppConfig) config: AppConfig,
   ) {
@@ -26,9 +30,8 @@ export class IssuanceLimitGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
+    if (!this.reflector.get<boolean>(ISSUES_CODES, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (request.method !== ISSUE_ROUTE.method || request.routeOptions.url !== ISSUE_ROUTE.url)
-      return true;
     const mailboxId = (request.params as { mailboxId?: unknown }).mailboxId;
     if (typeof mailboxId !== 'string') return true;
     if (this.perMailbox.hit(this.hash.mailbox(mailboxId))) return true;

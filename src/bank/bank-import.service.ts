@@ -1,7 +1,7 @@
 import { Readable, Transform } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError, ServiceUnavailable } from '../common/domain-error';
 import { LOGGER } from '../common/logger';
-import { SCHEDULE_ENABLED } from '../common/schedule';
+import { Scheduler } from '../config/schedule';
 import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { BankImportService } from './bank-import.service';
@@ -30,31 +30,22 @@ export interface InboxRun {
  * account numbers) nor what the files say.
  */
 @Injectable()
-export class BankInboxJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-
+export class BankInboxJob implements OnApplicationBootstrap {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(BankImportService) private readonly bank: BankImportService,
     @Inject(JobLock) private readonly lock: JobLock,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(SCHEDULE_ENABLED) private readonly scheduled: boolean,
+    @Inject(Scheduler) private readonly scheduler: Scheduler,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.bankInboxDir || !this.scheduled) return;
-    this.timer = setInterval(
-      () =>
-        void this.tick().catch((error: unknown) =>
-          this.logger.error({ job: 'bank-inbox', err: errorType(error) }, 'bank inbox run failed'),
-        ),
-      this.config.bankInboxIntervalSeconds * 1000,
+    if (!this.config.bankInboxDir) return;
+    this.scheduler.every('bank-inbox', this.config.bankInboxIntervalSeconds, () =>
+      this.tick().catch((error: unknown) =>
+        this.logger.error({ job: 'bank-inbox', err: errorType(error) }, 'bank inbox run failed'),
+      ),
     );
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
   }
 
   /** One run; undefined when another instance (or run) holds the lock. */

@@ -61,7 +61,7 @@ export function toBankEntry(
       ],
       remittance: t.remittance.unstructured,
       correctTypos: true,
-      reversal: t.reversal,
+      kind: t.reversal ? 'reversal' : 'credit',
       identity: bookingIdentity(t, bookedOn, digest, seen),
     },
   };

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
 import { ValidationFailed } from '../common/domain-error';
-import { answer, Idempotency } from '../common/idempotency';
+import { answer, Idempotency } from '../http/idempotency';
 import { AppConfig } from '../config/app-config';
 import { BankImportService } from './bank-import.service';
 import { importReportSchema } from './import-report';
 import { SpooledUpload } from './statement-sources';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems } from '../http/api-problems';
 import { StatementRejected, StatementTooLarge } from './bank.errors';
 
 export const STATEMENT_CONTENT_TYPES = ['application/xml', 'text/xml', 'application/zip'];

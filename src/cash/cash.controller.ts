@@ -3,7 +3,7 @@ import { MatchFailureInterceptor } from '../abuse/match-failure.interceptor';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
-import { answer } from '../common/idempotency';
+import { answer } from '../http/idempotency';
 import {
   CashBatch,
   cashBatchOutcomeSchema,
@@ -13,10 +13,11 @@ import {
   paymentOutcomeSchema,
 } from './cash.schemas';
 import { CashService } from './cash.service';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems } from '../http/api-problems';
 import { UnknownCurrency } from '../common/domain-error';
-import { ImplausibleDay } from '../common/payment-day';
-import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
+import { ImplausibleDay } from '../payments/payment-day';
+import { TotalsDoNotAddUp } from './cash.errors';
+import { CodeMisread } from '../codes/code.errors';
 
 @ApiTags('cash')
 @ApiBearerAuth()
@@ -29,7 +30,7 @@ export class CashController {
 
   @Post('cash-payments')
   @ApiOperation({ summary: 'One cash letter: the code on the slip and the amount counted' })
-  @ApiProblems(UnknownCurrency, ImplausibleDay, CheckSymbolMismatch)
+  @ApiProblems(UnknownCurrency, ImplausibleDay, CodeMisread)
   @ApiResponse({ status: 201, standardSchema: paymentOutcomeSchema })
   async pay(
     @Body({ schema: cashPaymentSchema }) body: CashPayment,
@@ -41,7 +42,7 @@ export class CashController {
 
   @Post('cash-batches')
   @ApiOperation({ summary: "A day's cash letters at once, all or nothing" })
-  @ApiProblems(UnknownCurrency, ImplausibleDay, CheckSymbolMismatch, TotalsDoNotAddUp)
+  @ApiProblems(UnknownCurrency, ImplausibleDay, CodeMisread, TotalsDoNotAddUp)
   @ApiResponse({ status: 201, standardSchema: cashBatchOutcomeSchema })
   async payBatch(
     @Body({ schema: cashBatchSchema }) body: CashBatch,

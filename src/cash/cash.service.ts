@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { FieldError, UnknownCurrency } from '../common/domain-error';
-import { Idempotency, StoredResponse } from '../common/idempotency';
+import { Idempotency, StoredResponse } from '../http/idempotency';
 import { isKnownCurrency } from '../common/money';
-import { PaymentDayWindow } from '../common/payment-day';
+import { PaymentDayWindow } from '../payments/payment-day';
 import { parseCode } from '../codes/code-format';
 import { Tx } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
 import { IntakeOutcome, ReceivedPayment } from '../payments/received-payment';
 import { Settlement } from '../payments/settlement/settlement.service';
 import { CreditBatch } from '../payments/settlement/settling';
-import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
+import { TotalsDoNotAddUp } from './cash.errors';
+import { CodeMisread } from '../codes/code.errors';
 import { CashBatch, CashBatchOutcome, CashPayment, PaymentOutcome } from './cash.schemas';
 
 /**
@@ -58,12 +59,12 @@ export class CashService {
       try {
         return readCode(entry.code, `entries.${i}.code`);
       } catch (error) {
-        problems.push(...((error as CheckSymbolMismatch).errors ?? []));
+        problems.push(...((error as CodeMisread).errors ?? []));
         return '';
       }
     });
     if (problems.length > 0) {
-      throw new CheckSymbolMismatch(
+      throw new CodeMisread(
         `${problems.length} code(s) in the batch were misread; nothing was recorded.`,
         problems,
       );
@@ -135,7 +136,7 @@ function readCode(text: string, path: string): string {
     parsed.problem === 'check'
       ? 'the check symbols do not match'
       : 'a code has 12 symbols of 0-9 and A-Z without I, L, O, U';
-  throw new CheckSymbolMismatch('Read the code on the slip again; nothing was recorded.', [
+  throw new CodeMisread('Read the code on the slip again; nothing was recorded.', [
     { path, message },
   ]);
 }

@@ -1,7 +1,7 @@
 import { Day } from '../common/day';
 import { placeholders } from '../database/sql';
 import { Tx } from '../database/transactions';
-import { inChunks } from '../payments/settlement/rows';
+import { inChunks } from '../database/rows';
 
 export interface LiveCode {
   codeHash: string;

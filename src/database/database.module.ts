@@ -2,6 +2,7 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { openDatabase } from './data-source.factory';
+import { JobLock } from './job-lock';
 import { Transactions } from './transactions';
 
 @Global()
@@ -13,8 +14,9 @@ import { Transactions } from './transactions';
       useFactory: (config: AppConfig) => openDatabase(config.database),
     },
     Transactions,
+    JobLock,
   ],
-  exports: [DataSource, Transactions],
+  exports: [DataSource, Transactions, JobLock],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

@@ -115,6 +115,11 @@ export class Transactions implements OnApplicationShutdown {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
+  /** Whether the database answers a statement (health). */
+  async ping(): Promise<void> {
+    await this.run((tx) => tx.query('SELECT 1 AS ok'));
+  }
+
   async run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { SCHEDULE_ENABLED } from '../common/schedule';
+import { Scheduler } from '../config/schedule';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { LOGGER } from '../common/logger';
@@ -9,8 +9,8 @@ import { AppConfig, WebhookConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
 import { standingOf } from '../fees/standing';
-import { MailboxIdSeal } from './mailbox-id.seal';
-import { EventType, OutboxRepository } from './outbox.repository';
+import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
+import { EventType, OutboxRepository } from '../ledger/outbox.repository';
 
 /** What the webmail backend receives (API.md, "Events to the webmail backend"). */
 export interface EventBody {
@@ -46,8 +46,7 @@ const TIMEOUT_MS = 10_000;
  * The body carries the balance and paid-until day as they are when sent.
  */
 @Injectable()
-export class EventDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
+export class EventDelivery implements OnApplicationBootstrap {
   private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
   private readonly webhook: Webhook | undefined;
 
@@ -58,19 +57,14 @@ export class EventDelivery implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(MailboxIdSeal) private readonly seal: MailboxIdSeal,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(SCHEDULE_ENABLED) private readonly scheduled: boolean,
+    @Inject(Scheduler) private readonly scheduler: Scheduler,
   ) {
     if (config.webhook) this.webhook = new Webhook(config.webhook.secret);
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.webhook || !this.scheduled) return;
-    this.timer = setInterval(() => void this.tick(), this.config.webhook.intervalSeconds * 1000);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    if (!this.config.webhook) return;
+    this.scheduler.every('events', this.config.webhook.intervalSeconds, () => this.tick());
   }
 
   /** One delivery run; undefined when events are off or another run holds the lock. */

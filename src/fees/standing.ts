@@ -1,7 +1,7 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { LedgerRepository } from '../mailboxes/ledger.repository';
-import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { FeeAccountRepository } from './fee-account.repository';
 import { FeeTerms, MailboxStatus, planFees } from './fee-schedule';
 

@@ -28,7 +28,7 @@ export class HealthController {
       );
     });
     try {
-      await Promise.race([this.transactions.run((tx) => tx.query('SELECT 1 AS ok')), timeout]);
+      await Promise.race([this.transactions.ping(), timeout]);
     } catch (error) {
       if (error instanceof ServiceUnavailable) throw error;
       throw new ServiceUnavailable('the database does not answer');

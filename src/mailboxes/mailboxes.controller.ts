@@ -1,3 +1,4 @@
+import { IssuesCodes } from '../abuse/issuance-limit.guard';
 import {
   Body,
   Controller,
@@ -19,9 +20,10 @@ import { mailboxParamsSchema, pageQuerySchema } from '../common/schemas';
 import { issueCodeSchema, IssueCode, issuedCodeSchema } from '../codes/topup-codes.schemas';
 import { TopupCodesService } from '../codes/topup-codes.service';
 import { ledgerSchema, mailboxViewSchema } from './mailboxes.schemas';
-import { MailboxesService, MailboxNotFound } from './mailboxes.service';
-import { ApiProblems } from '../common/api-problems';
-import { TooManyOpenCodes } from '../codes/topup-codes.service';
+import { MailboxesService } from './mailboxes.service';
+import { MailboxNotFound } from '../ledger/ledger.errors';
+import { ApiProblems } from '../http/api-problems';
+import { TooManyOpenCodes } from '../codes/code-issuer';
 
 type MailboxParams = { mailboxId: string };
 
@@ -94,6 +96,7 @@ export class MailboxesController {
   }
 
   @Post('topup-codes')
+  @IssuesCodes()
   @ApiOperation({ summary: 'Issue a one-time top-up code for the mailbox' })
   @ApiProblems(MailboxNotFound, TooManyOpenCodes)
   @ApiResponse({ status: 201, standardSchema: issuedCodeSchema })

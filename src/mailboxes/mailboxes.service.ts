@@ -1,26 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { NotFound } from '../common/domain-error';
-import { KeyedHash } from '../common/keyed-hash';
+import { MailboxNotFound } from '../ledger/ledger.errors';
+import { KeyedHash } from '../config/keyed-hash';
 import { formatMinor } from '../common/money';
 import { Cursor, pageOf } from '../common/schemas';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { Transactions, Tx } from '../database/transactions';
-import { MailboxIdSeal } from '../events/mailbox-id.seal';
-import { OutboxRepository } from '../events/outbox.repository';
+import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
+import { PayPalOrderRepository } from '../paypal/paypal-order.repository';
+import { OutboxRepository } from '../ledger/outbox.repository';
 import { FeeAccountRepository } from '../fees/fee-account.repository';
 import { standingOf } from '../fees/standing';
-import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
-import { LedgerRepository } from './ledger.repository';
-import { MailboxRepository } from './mailbox.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { MailboxRepository } from '../ledger/mailbox.repository';
 import { LedgerView, MailboxView } from './mailboxes.schemas';
-
-export class MailboxNotFound extends NotFound {
-  constructor() {
-    super('No mailbox with this id is registered.');
-  }
-}
 
 @Injectable()
 export class MailboxesService {
@@ -107,10 +102,7 @@ export class MailboxesService {
     const pseudonym = this.hash.mailbox(mailboxId);
     return this.transactions.run(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
-      await tx.execute(
-        'DELETE FROM paypal_order WHERE code_hash IN (SELECT code_hash FROM topup_code WHERE mailbox = $1)',
-        [pseudonym],
-      );
+      await PayPalOrderRepository.eraseMailbox(tx, pseudonym);
       // Credits that wait for settlement were received: they join the closed totals.
       const pending = await PendingCreditRepository.takeMailbox(tx, pseudonym);
       await TopupCodeRepository.eraseMailbox(tx, pseudonym);

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError, FieldError } from '../common/domain-error';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { AmountFormatError, isKnownCurrency, parseDecimalToMinor } from '../common/money';
 import { mailboxIdSchema } from '../common/schemas';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
-import { MailboxIdSeal } from '../events/mailbox-id.seal';
+import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
 import { FeeAccountRepository } from '../fees/fee-account.repository';
-import { LedgerRepository } from './ledger.repository';
-import { MailboxRepository } from './mailbox.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { MailboxRepository } from '../ledger/mailbox.repository';
 
 export class OpeningBalancesRejected extends DomainError {
   readonly slug = 'opening-balances-rejected';
@@ -64,11 +64,7 @@ export class OpeningBalancesService {
       };
       for (const { line, mailboxId, amountMinor } of lines) {
         const pseudonym = this.hash.mailbox(mailboxId);
-        const [opened] = await tx.query(
-          "SELECT id FROM ledger_entry WHERE mailbox = $1 AND channel = 'opening'",
-          [pseudonym],
-        );
-        if (opened) {
+        if (await LedgerRepository.hasOpening(tx, pseudonym)) {
           problems.push({
             path: `line ${line}`,
             message: 'the mailbox has an opening balance already',

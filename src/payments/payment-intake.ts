@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { CodeSighting, findCodes, withoutAnyCode, withoutCode } from '../codes/code-finder';
 import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
-import { LedgerRepository } from '../mailboxes/ledger.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
 import { BankBookingRepository } from './bank-booking.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
-import { Channel, IntakeOutcome, ReceivedPayment, UnmatchedReason } from './received-payment';
-import { CreditLine } from './settlement/credit-line';
+import { IntakeOutcome, PaymentKind, ReceivedPayment, UnmatchedReason } from './received-payment';
+import { Channel } from '../ledger/channel';
+import { CreditLine } from '../ledger/credit-line';
 import { writeCredits } from './settlement/credit-writer';
 import { IntakeLocks } from './settlement/intake-locks';
-import { PendingCreditRepository } from './settlement/pending-credit.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from './settlement/pending-payment.repository';
 import { Settling, settleDay } from './settlement/settling';
 
@@ -56,8 +57,9 @@ export class PaymentIntake {
     const settleOn = settleDay(settling);
     // What does not depend on the code is decided first, and reads the same
     // whether the code is live or not: no answer tells a live code from a dead one.
-    const refusedAnyway = payment.reversal ? 'reversal' : this.refusal(payment);
-    const match: Match = payment.reversal
+    const outgoing = (payment.kind ?? 'credit') !== 'credit';
+    const refusedAnyway = outgoing ? 'reversal' : this.refusal(payment);
+    const match: Match = outgoing
       ? { ok: false, reason: 'reversal', seen: codesIn(payment) }
       : await this.match(tx, payment, today, settling);
     let refused = refusedAnyway ?? (match.ok ? undefined : match.reason);
@@ -135,13 +137,13 @@ export class PaymentIntake {
       amountMinor: number;
       currency: string;
       remittance: string | null;
-      reason?: UnmatchedReason;
+      kind: PaymentKind;
     },
     canonicalCode: string,
     settleOn: Day,
   ): Promise<'credited' | 'not-live' | UnmatchedReason> {
     // Money that went back out (a refund, a reversal, a dispute) is never credited.
-    if (payment.reason === 'reversal') return 'reversal';
+    if (payment.kind !== 'credit') return 'reversal';
     const refused = this.refusal(payment);
     if (refused) return refused;
     const today = this.clock.today();
@@ -318,6 +320,7 @@ function journalRow(id: string, payment: ReceivedPayment, fate: Fate): NewPaymen
   return {
     id,
     channel: payment.channel,
+    kind: payment.kind ?? 'credit',
     externalRef: payment.externalRef,
     amountMinor: payment.amountMinor,
     currency: payment.currency,

@@ -1,13 +1,15 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { ROWS_PER_STATEMENT } from './settlement/rows';
-import { Channel, UnmatchedReason } from './received-payment';
+import { ROWS_PER_STATEMENT } from '../database/rows';
+import { PaymentKind, UnmatchedReason } from './received-payment';
+import { Channel } from '../ledger/channel';
 
 export type PaymentStatus = 'credited' | 'unmatched' | 'refunded' | 'kept';
 
 export interface NewPayment {
   id: string;
   channel: Channel;
+  kind: PaymentKind;
   externalRef: string;
   amountMinor: number;
   currency: string;
@@ -25,6 +27,7 @@ export interface NewPayment {
 export interface UnmatchedPayment {
   id: string;
   channel: Channel;
+  kind: PaymentKind;
   amountMinor: number;
   currency: string;
   bookedOn: Day;
@@ -37,6 +40,7 @@ export interface UnmatchedPayment {
 interface UnmatchedRow {
   id: string;
   channel: Channel;
+  kind: PaymentKind;
   amount_minor: number | string;
   currency: string;
   booked_on: Day;
@@ -49,6 +53,7 @@ interface UnmatchedRow {
 const toUnmatched = (r: UnmatchedRow): UnmatchedPayment => ({
   id: r.id,
   channel: r.channel,
+  kind: r.kind,
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
   bookedOn: r.booked_on,
@@ -62,6 +67,7 @@ const toUnmatched = (r: UnmatchedRow): UnmatchedPayment => ({
 export const JOURNAL_COLUMNS = [
   'id',
   'channel',
+  'kind',
   'external_ref',
   'amount_minor',
   'currency',
@@ -80,6 +86,7 @@ export function journalValues(p: NewPayment): unknown[] {
   return [
     p.id,
     p.channel,
+    p.kind,
     p.externalRef,
     p.amountMinor,
     p.currency,
@@ -99,6 +106,7 @@ export function journalValues(p: NewPayment): unknown[] {
 export interface JournalRow {
   id: string;
   channel: Channel;
+  kind: PaymentKind;
   external_ref: string;
   amount_minor: number | string;
   currency: string;
@@ -117,6 +125,7 @@ export function fromJournalRow(r: JournalRow): NewPayment {
   return {
     id: r.id,
     channel: r.channel,
+    kind: r.kind,
     externalRef: r.external_ref,
     amountMinor: Number(r.amount_minor),
     currency: r.currency,
@@ -133,7 +142,7 @@ export function fromJournalRow(r: JournalRow): NewPayment {
 }
 
 const UNMATCHED_COLUMNS =
-  'id, channel, amount_minor, currency, booked_on, payer_name, payer_iban, remittance, reason';
+  'id, channel, kind, amount_minor, currency, booked_on, payer_name, payer_iban, remittance, reason';
 
 /** The payment journal: every payment received, kept for bookkeeping, linked to no mailbox. */
 export const PaymentRepository = {
@@ -249,6 +258,26 @@ export const PaymentRepository = {
         outcome.country ?? null,
         outcome.remittance,
       ],
+    );
+  },
+
+  /** Payer details go once a payment is settled; unmatched ones keep them for staff. */
+  forgetSettledPayers(tx: Tx): Promise<number> {
+    return tx.execute(
+      `UPDATE payment SET payer_name = NULL, payer_iban = NULL
+        WHERE status <> 'unmatched' AND (payer_name IS NOT NULL OR payer_iban IS NOT NULL)`,
+    );
+  },
+
+  /**
+   * Deletes settled rows all of whose days lie before `keepFrom`. An unmatched
+   * payment is money still held for someone: it stays until staff resolve it.
+   */
+  purgeSettledBefore(tx: Tx, keepFrom: Day): Promise<number> {
+    return tx.execute(
+      `DELETE FROM payment WHERE status <> 'unmatched' AND booked_on < $1
+          AND (settled_on IS NULL OR settled_on < $1) AND (resolved_on IS NULL OR resolved_on < $1)`,
+      [keepFrom],
     );
   },
 };

@@ -1,7 +1,13 @@
 import { Day } from '../common/day';
+import { Channel } from '../ledger/channel';
 
-export const CHANNELS = ['bank', 'cash', 'paypal'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/**
+ * What a payment is, stored with it when it is taken in: money in (`credit`,
+ * credited or left unmatched) or money that went back out, which is never
+ * credited: a bank's or PayPal's `reversal`, PayPal's `refund` or `dispute`.
+ */
+export const PAYMENT_KINDS = ['credit', 'reversal', 'refund', 'dispute'] as const;
+export type PaymentKind = (typeof PAYMENT_KINDS)[number];
 
 export const UNMATCHED_REASONS = [
   'no-code',
@@ -31,7 +37,8 @@ export interface ReceivedPayment {
   remittance?: string | null;
   /** Bank texts are typed by people: a one-symbol typo may be corrected there. */
   correctTypos: boolean;
-  reversal?: boolean;
+  /** `credit` when absent. */
+  kind?: PaymentKind;
   /** A bank booking's identity across the messages that report it (bank-booking.repository.ts). */
   identity?: BookingIdentity;
 }

@@ -14,7 +14,7 @@ import { MatchFailureInterceptor } from '../abuse/match-failure.interceptor';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
-import { answer } from '../common/idempotency';
+import { answer } from '../http/idempotency';
 import { pageQuerySchema } from '../common/schemas';
 import {
   paymentParamsSchema,
@@ -23,9 +23,9 @@ import {
   resolvedSchema,
   unmatchedListSchema,
 } from './unmatched.schemas';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems } from '../http/api-problems';
 import { NotFound } from '../common/domain-error';
-import { CheckSymbolMismatch } from '../cash/cash.errors';
+import { CodeMisread } from '../codes/code.errors';
 import {
   AlreadyResolved,
   CodeNotLive,
@@ -50,7 +50,7 @@ export class UnmatchedController {
   @Post(':paymentId/resolution')
   @UseInterceptors(MatchFailureInterceptor)
   @ApiOperation({ summary: 'Settle an unmatched payment: credit a code, refunded or kept' })
-  @ApiProblems(NotFound, CheckSymbolMismatch, AlreadyResolved, CodeNotLive, PaymentNotCreditable)
+  @ApiProblems(NotFound, CodeMisread, AlreadyResolved, CodeNotLive, PaymentNotCreditable)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiResponse({ status: 200, standardSchema: resolvedSchema })
   async resolve(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CHANNELS, UNMATCHED_REASONS } from './received-payment';
+import { UNMATCHED_REASONS } from './received-payment';
+import { CHANNELS } from '../ledger/channel';
 
 export const unmatchedListSchema = z
   .object({

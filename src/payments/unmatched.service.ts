@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError, NotFound } from '../common/domain-error';
-import { Idempotency, StoredResponse } from '../common/idempotency';
+import { Idempotency, StoredResponse } from '../http/idempotency';
 import { Cursor, pageOf } from '../common/schemas';
 import { withoutAnyCode } from '../codes/code-finder';
 import { parseCode } from '../codes/code-format';
-import { CheckSymbolMismatch } from '../cash/cash.errors';
+import { CodeMisread } from '../codes/code.errors';
 import { Transactions } from '../database/transactions';
 import { PaymentIntake } from './payment-intake';
 import { PaymentRepository } from './payment.repository';
@@ -68,7 +68,7 @@ export class UnmatchedService {
   ): Promise<StoredResponse<Resolved>> {
     const code = resolution.action === 'credit-code' ? parseCode(resolution.code) : undefined;
     if (code && !code.ok) {
-      throw new CheckSymbolMismatch('Check the code again; nothing was changed.', [
+      throw new CodeMisread('Check the code again; nothing was changed.', [
         {
           path: 'code',
           message: code.problem === 'check' ? 'the check symbols do not match' : 'not a code',

@@ -87,4 +87,12 @@ export const PayPalOrderRepository = {
   async purgeExpired(tx: Tx, today: Day): Promise<number> {
     return tx.execute('DELETE FROM paypal_order WHERE expires_on < $1', [today]);
   },
+
+  /** The pending orders of a mailbox's open codes, when the mailbox is closed. */
+  eraseMailbox(tx: Tx, mailbox: string): Promise<number> {
+    return tx.execute(
+      'DELETE FROM paypal_order WHERE code_hash IN (SELECT code_hash FROM topup_code WHERE mailbox = $1)',
+      [mailbox],
+    );
+  },
 };

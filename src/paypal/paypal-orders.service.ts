@@ -1,17 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Clock } from '../common/clock';
-import { addDays, Day } from '../common/day';
-import { Idempotency, StoredResponse } from '../common/idempotency';
-import { KeyedHash } from '../common/keyed-hash';
+import { addDays } from '../common/day';
+import { Idempotency, StoredResponse } from '../http/idempotency';
+import { KeyedHash } from '../config/keyed-hash';
 import { LOGGER } from '../common/logger';
-import { generateCode } from '../codes/code-format';
-import { TopupCodeRepository } from '../codes/topup-code.repository';
-import { TooManyOpenCodes } from '../codes/topup-codes.service';
+import { CodeIssuer } from '../codes/code-issuer';
 import { AppConfig, PayPalConfig } from '../config/app-config';
-import { Transactions, Tx } from '../database/transactions';
-import { MailboxRepository } from '../mailboxes/mailbox.repository';
-import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import { Transactions } from '../database/transactions';
 import { PAYPAL_GATEWAY, PayPalCapture, PayPalGateway, PayPalUnreachable } from './paypal.gateway';
 import {
   PayPalAmountOutOfRange,
@@ -40,6 +36,7 @@ export class PayPalOrdersService {
   constructor(
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(Idempotency) private readonly idempotency: Idempotency,
+    @Inject(CodeIssuer) private readonly issuer: CodeIssuer,
     @Inject(PayPalSettlement) private readonly settlement: PayPalSettlement,
     @Inject(PayPalOrderKeys) private readonly keys: PayPalOrderKeys,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
@@ -71,9 +68,9 @@ export class PayPalOrdersService {
     const pseudonym = this.hash.mailbox(mailboxId);
     const today = this.clock.today();
     // Looked at first, so that an unknown or full mailbox costs PayPal no order.
-    await this.transactions.run((tx) => this.requireRoom(tx, pseudonym, today));
+    await this.transactions.run((tx) => this.issuer.requireRoom(tx, pseudonym, today));
 
-    const code = generateCode();
+    const code = this.issuer.draft();
     const created = await this.callPayPal(() =>
       gateway.createOrder({
         amountMinor: body.amountMinor,
@@ -84,16 +81,14 @@ export class PayPalOrdersService {
       }),
     );
     const expiresOn = addDays(today, paypal.orderTtlDays);
-    const codeHash = this.hash.code(code);
     await this.transactions.run(async (tx) => {
       // Again, under the lock: another request may have taken the last slot meanwhile.
       // Should it have, the PayPal order is left unrecorded and can never be captured here.
-      await this.requireRoom(tx, pseudonym, today);
-      await TopupCodeRepository.insert(tx, {
-        codeHash,
-        mailbox: pseudonym,
+      const codeHash = await this.issuer.issue(tx, code, {
+        pseudonym,
         country: body.country ?? null,
         expiresOn,
+        today,
       });
       await PayPalOrderRepository.insert(tx, {
         orderHash: this.keys.order(created.orderId),
@@ -219,15 +214,6 @@ export class PayPalOrdersService {
     throw new PayPalCaptureDeclined(
       'PayPal declined the payment; nothing was credited. The buyer may approve the order again with another funding source.',
     );
-  }
-
-  private async requireRoom(tx: Tx, pseudonym: string, today: Day): Promise<void> {
-    if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
-    if ((await TopupCodeRepository.countOpen(tx, pseudonym, today)) >= this.config.maxOpenCodes) {
-      throw new TooManyOpenCodes(
-        `A mailbox may hold ${this.config.maxOpenCodes} open codes, PayPal orders included; use one or wait until one expires.`,
-      );
-    }
   }
 
   private configured(): { gateway: PayPalGateway; paypal: PayPalConfig } {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { KeyedHash } from '../common/keyed-hash';
+import { KeyedHash } from '../config/keyed-hash';
 import { parseCode } from '../codes/code-format';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { Tx } from '../database/transactions';
@@ -102,11 +102,11 @@ export class PayPalSettlement {
   }
 
   /**
-   * Refunds, reversals and disputes go into the journal through the intake as
-   * reversals: unmatched with reason 'reversal', never credited, linked to no
-   * code (the order's code is not passed on, so it is never written in clear).
-   * Their references are prefixed by kind, so PayPal's redelivery of an event
-   * is a duplicate, and the reconciliation can tell the kinds apart.
+   * Refunds, reversals and disputes go into the journal through the intake
+   * with their kind: unmatched with reason 'reversal', never credited, linked
+   * to no code (the order's code is not passed on, so it is never written in
+   * clear). Their references are prefixed by kind, so PayPal's redelivery of an
+   * event is a duplicate.
    */
   async recordReversal(tx: Tx, reversal: PayPalReversal): Promise<void> {
     const today = this.clock.today();
@@ -129,7 +129,7 @@ export class PayPalSettlement {
         texts: [],
         remittance,
         correctTypos: false,
-        reversal: true,
+        kind: reversal.kind,
       },
       { kind: 'journal-later', settleOn: today },
     );

@@ -4,7 +4,7 @@ import { Public } from '../auth/roles.decorator';
 import { webhookAnswerSchema } from './paypal.schemas';
 import { PayPalWebhooksService } from './paypal-webhooks.service';
 import type { RequestWithRawBody } from './webhook-raw-body.hook';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems } from '../http/api-problems';
 import { PayPalNotConfigured, PayPalUnavailable, PayPalWebhookRejected } from './paypal.errors';
 
 /** PayPal calls this without an API key: its signature is the authentication. */

@@ -1,8 +1,9 @@
+import { IssuesCodes } from '../abuse/issuance-limit.guard';
 import { Body, Controller, Headers, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
-import { answer } from '../common/idempotency';
+import { answer } from '../http/idempotency';
 import {
   captureAnswerSchema,
   mailboxOrderParamsSchema,
@@ -12,9 +13,9 @@ import {
   payPalOrderSchema,
 } from './paypal.schemas';
 import { PayPalOrdersService } from './paypal-orders.service';
-import { ApiProblems } from '../common/api-problems';
-import { TooManyOpenCodes } from '../codes/topup-codes.service';
-import { MailboxNotFound } from '../mailboxes/mailboxes.service';
+import { ApiProblems } from '../http/api-problems';
+import { TooManyOpenCodes } from '../codes/code-issuer';
+import { MailboxNotFound } from '../ledger/ledger.errors';
 import {
   PayPalAmountOutOfRange,
   PayPalCaptureDeclined,
@@ -33,6 +34,7 @@ export class PayPalController {
   constructor(@Inject(PayPalOrdersService) private readonly orders: PayPalOrdersService) {}
 
   @Post('mailboxes/:mailboxId/paypal-orders')
+  @IssuesCodes()
   @ApiOperation({ summary: 'Create a PayPal order for a top-up of the mailbox' })
   @ApiProblems(
     MailboxNotFound,

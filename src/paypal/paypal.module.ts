@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { CodesModule } from '../codes/codes.module';
 import { AppConfig } from '../config/app-config';
+import { HttpModule } from '../http/http.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { PAYPAL_GATEWAY } from './paypal.gateway';
 import { PayPalController } from './paypal.controller';
 import { PayPalMaintenanceJob } from './paypal-maintenance.job';
@@ -16,10 +19,10 @@ import { WebhookRawBodyHook } from './webhook-raw-body.hook';
  * PayPal top-ups. The routes exist whether or not PayPal is configured: without
  * PAYPAL_CLIENT_ID they answer 503 paypal-not-configured, so clients and the
  * OpenAPI document see one stable contract, and a webmail backend can tell
- * "PayPal is off here" from a wrong URL. Uses the global AppModule's
- * PaymentIntake, Idempotency, KeyedHash, Clock and Transactions.
+ * "PayPal is off here" from a wrong URL.
  */
 @Module({
+  imports: [PaymentsModule, CodesModule, HttpModule],
   controllers: [PayPalController, PayPalWebhooksController],
   providers: [
     {
@@ -36,5 +39,6 @@ import { WebhookRawBodyHook } from './webhook-raw-body.hook';
     PayPalMaintenanceJob,
     WebhookRawBodyHook,
   ],
+  exports: [PayPalMaintenanceJob],
 })
 export class PayPalModule {}

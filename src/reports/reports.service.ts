@@ -3,62 +3,16 @@ import { addDays, Day } from '../common/day';
 import { ValidationFailed } from '../common/domain-error';
 import { formatMinor } from '../common/money';
 import { AppConfig } from '../config/app-config';
-import { Transactions, Tx } from '../database/transactions';
-import { JOURNAL_COLUMNS } from '../payments/payment.repository';
-import { CHANNELS } from '../payments/received-payment';
+import { Transactions } from '../database/transactions';
+import { CHANNELS } from '../ledger/channel';
 import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
-import { PendingCreditRepository } from '../payments/settlement/pending-credit.repository';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
+import { Figure, FIGURES, ReportsRepository } from './reports.repository';
 import { Reconciliation, Tally } from './reports.schemas';
-
-/**
- * The journal as the books read it: the rows written and those that wait for
- * the next settlement (PayPal captures, credited already).
- */
-const JOURNAL = `(SELECT ${JOURNAL_COLUMNS.join(', ')}, resolved_on FROM payment
-  UNION ALL SELECT ${JOURNAL_COLUMNS.join(', ')}, resolved_on FROM pending_payment) journal`;
 
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
-
-/**
- * What a journal row is, read from what it keeps for good: PayPal's refunds,
- * reversals and disputes by their reference prefix, a bank reversal by the
- * direction in its booking reference or, while unmatched, by its reason.
- */
-const KIND = `CASE
-    WHEN channel = 'paypal' AND external_ref LIKE 'refund:%' THEN 'refund'
-    WHEN channel = 'paypal' AND external_ref LIKE 'reversal:%' THEN 'reversal'
-    WHEN channel = 'paypal' AND external_ref LIKE 'dispute:%' THEN 'dispute'
-    WHEN channel = 'bank' AND (external_ref LIKE '%/RCRDT/%' OR external_ref LIKE '%/RDBIT/%') THEN 'reversal'
-    WHEN reason = 'reversal' THEN 'reversal'
-    ELSE 'payment'
-  END`;
-
-type Figure = 'received' | 'credited' | 'unmatched' | 'refunded' | 'kept' | 'reversed' | 'disputed';
-const FIGURES: Figure[] = [
-  'received',
-  'credited',
-  'unmatched',
-  'refunded',
-  'kept',
-  'reversed',
-  'disputed',
-];
-
-/** Each figure: which rows, counted on which of their days. */
-const FIGURE_SQL: Record<Figure, { day: string; where: string }> = {
-  received: { day: 'booked_on', where: `${KIND} = 'payment'` },
-  credited: { day: 'settled_on', where: "status = 'credited'" },
-  unmatched: { day: 'booked_on', where: `status = 'unmatched' AND ${KIND} = 'payment'` },
-  refunded: {
-    day: "CASE WHEN status = 'refunded' THEN resolved_on ELSE booked_on END",
-    where: `((status = 'refunded' AND ${KIND} = 'payment') OR ${KIND} = 'refund')`,
-  },
-  kept: { day: 'resolved_on', where: `status = 'kept' AND ${KIND} = 'payment'` },
-  reversed: { day: 'booked_on', where: `${KIND} = 'reversal'` },
-  disputed: { day: 'booked_on', where: `${KIND} = 'dispute'` },
-};
 
 const zero = (): Tally => ({ count: 0, amountMinor: 0 });
 const add = (t: Tally, count: number, amountMinor: number) => {
@@ -104,7 +58,7 @@ export class ReportsService {
         return report;
       };
 
-      for (const row of await this.paymentFigures(tx, from, to)) {
+      for (const row of await ReportsRepository.paymentFigures(tx, from, to)) {
         const report = dayOf(row.day);
         let line = report.payments.find(
           (p) =>
@@ -122,7 +76,7 @@ export class ReportsService {
         add(line[row.figure], row.count, row.amountMinor);
       }
 
-      for (const row of await this.ledgerFigures(tx, from, to)) {
+      for (const row of await ReportsRepository.ledgerFigures(tx, from, to)) {
         const report = dayOf(row.day);
         if (row.kind === 'debit') {
           if (row.channel === 'fee') add(report.feeDebits, row.count, row.amountMinor);
@@ -174,26 +128,9 @@ export class ReportsService {
    * evidence, agrees: the input of an EU OSS return. By the day credited.
    */
   vatCsv(fromMonth: string, toMonth: string): Promise<string> {
-    if (fromMonth > toMonth)
-      throw new ValidationFailed('from must not be after to', [
-        { path: 'from', message: 'after to' },
-      ]);
+    checkOrder(fromMonth, toMonth);
     return this.transactions.run(async (tx) => {
-      const rows = await tx.query<{
-        month: string;
-        country: string | null;
-        payer_country: string | null;
-        currency: string;
-        n: number | string;
-        amount: number | string;
-      }>(
-        `SELECT SUBSTR(settled_on, 1, 7) AS month, country, payer_country, currency,
-                COUNT(*) AS n, SUM(amount_minor) AS amount
-           FROM ${JOURNAL}
-          WHERE status = 'credited' AND settled_on >= $1 AND settled_on <= $2
-          GROUP BY SUBSTR(settled_on, 1, 7), country, payer_country, currency`,
-        [`${fromMonth}-01`, `${toMonth}-31`],
-      );
+      const rows = await ReportsRepository.vatRows(tx, `${fromMonth}-01`, `${toMonth}-31`);
       const lines = new Map<
         string,
         {
@@ -252,64 +189,6 @@ export class ReportsService {
       return [header, ...body].join('\r\n') + '\r\n';
     });
   }
-
-  private async paymentFigures(tx: Tx, from: Day, to: Day) {
-    const parts = FIGURES.map(
-      (figure) =>
-        `SELECT '${figure}' AS figure, ${FIGURE_SQL[figure].day} AS day, channel, country, currency,
-                COUNT(*) AS n, SUM(amount_minor) AS amount
-           FROM ${JOURNAL}
-          WHERE ${FIGURE_SQL[figure].where} AND ${FIGURE_SQL[figure].day} >= $1 AND ${FIGURE_SQL[figure].day} <= $2
-          GROUP BY ${FIGURE_SQL[figure].day}, channel, country, currency`,
-    );
-    const rows = await tx.query<{
-      figure: Figure;
-      day: Day;
-      channel: string;
-      country: string | null;
-      currency: string;
-      n: number | string;
-      amount: number | string;
-    }>(parts.join('\nUNION ALL\n'), [from, to]);
-    return rows.map((r) => ({
-      figure: r.figure,
-      day: r.day,
-      channel: r.channel,
-      country: r.country,
-      currency: r.currency,
-      count: Number(r.n),
-      amountMinor: Number(r.amount),
-    }));
-  }
-
-  private async ledgerFigures(tx: Tx, from: Day, to: Day) {
-    const rows = await tx.query<{
-      day: Day;
-      kind: string;
-      channel: string;
-      n: number | string;
-      amount: number | string;
-    }>(
-      `SELECT booked_on AS day, kind, channel, COUNT(*) AS n, SUM(amount_minor) AS amount
-         FROM ledger_entry WHERE booked_on >= $1 AND booked_on <= $2
-        GROUP BY booked_on, kind, channel
-       UNION ALL
-       SELECT booked_on AS day, kind, channel, entries AS n, amount_minor AS amount
-         FROM ledger_closed_total WHERE booked_on >= $1 AND booked_on <= $2
-       UNION ALL
-       SELECT booked_on AS day, 'credit' AS kind, channel, COUNT(*) AS n, SUM(amount_minor) AS amount
-         FROM pending_credit WHERE booked_on >= $1 AND booked_on <= $2
-        GROUP BY booked_on, channel`,
-      [from, to],
-    );
-    return rows.map((r) => ({
-      day: r.day,
-      kind: r.kind,
-      channel: r.channel,
-      count: Number(r.n),
-      amountMinor: Number(r.amount),
-    }));
-  }
 }
 
 function anonymity(sizes: number[]): DayReport['anonymitySet'] {
@@ -329,11 +208,16 @@ function anonymity(sizes: number[]): DayReport['anonymitySet'] {
   };
 }
 
-function checkRange(from: Day, to: Day): void {
+/** Days or months, as ISO strings: `from` may not come after `to`. */
+function checkOrder(from: string, to: string): void {
   if (from > to)
     throw new ValidationFailed('from must not be after to', [
       { path: 'from', message: 'after to' },
     ]);
+}
+
+function checkRange(from: Day, to: Day): void {
+  checkOrder(from, to);
   if (addDays(from, MAX_REPORT_DAYS - 1) < to)
     throw new ValidationFailed(`a report covers at most ${MAX_REPORT_DAYS} days`, [
       { path: 'to', message: `more than ${MAX_REPORT_DAYS} days after from` },

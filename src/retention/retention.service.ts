@@ -5,6 +5,8 @@ import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
 import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
+import { PaymentRepository } from '../payments/payment.repository';
+import { LedgerRepository } from '../ledger/ledger.repository';
 
 export interface RetentionRun {
   /** Rows older than the retention period are kept until this day, exclusive. */
@@ -47,23 +49,11 @@ export class RetentionService {
   private purge(): Promise<RetentionRun> {
     const keepFrom = this.keepFrom();
     return this.transactions.run(async (tx) => {
-      const payerDetails = await tx.execute(
-        `UPDATE payment SET payer_name = NULL, payer_iban = NULL
-          WHERE status <> 'unmatched' AND (payer_name IS NOT NULL OR payer_iban IS NOT NULL)`,
-      );
-      // An unmatched payment is money still held for someone: it stays until staff resolve it.
-      const journalRows = await tx.execute(
-        `DELETE FROM payment WHERE status <> 'unmatched' AND booked_on < $1
-            AND (settled_on IS NULL OR settled_on < $1) AND (resolved_on IS NULL OR resolved_on < $1)`,
-        [keepFrom],
-      );
+      const payerDetails = await PaymentRepository.forgetSettledPayers(tx);
+      const journalRows = await PaymentRepository.purgeSettledBefore(tx, keepFrom);
       // The sums of closed mailboxes' ledgers answer to journal rows that are gone now.
-      const closedLedgerTotals = await tx.execute(
-        'DELETE FROM ledger_closed_total WHERE booked_on < $1',
-        [keepFrom],
-      );
+      const closedLedgerTotals = await LedgerRepository.purgeClosedTotalsBefore(tx, keepFrom);
       const anonymityGroups = await AnonymityGroupRepository.purgeBefore(tx, keepFrom);
-      if (payerDetails + journalRows > 0) tx.scrubAfterCommit();
       return { keepFrom, payerDetails, journalRows, closedLedgerTotals, anonymityGroups };
     });
   }

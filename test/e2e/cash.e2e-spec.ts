@@ -1,5 +1,5 @@
 import { settleNow } from '../support/settle';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { generateCode, displayCode } from '../../src/codes/code-format';
 import { aCashPayment, creditedTo, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';

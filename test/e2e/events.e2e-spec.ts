@@ -2,7 +2,7 @@ import { takeAsBatch } from '../support/settle';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { settleNow } from '../support/settle';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { EventDelivery } from '../../src/events/event-delivery';
 import { FeesService } from '../../src/fees/fees.service';

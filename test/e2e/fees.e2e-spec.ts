@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { FeesService } from '../../src/fees/fees.service';
 import { aCashPayment, aMailboxId, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TEST_SECRET, TestApp } from '../support/test-app';

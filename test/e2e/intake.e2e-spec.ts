@@ -1,6 +1,6 @@
 import { takeAsBatch } from '../support/settle';
 import { randomUUID } from 'node:crypto';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { IntakeOutcome, ReceivedPayment } from '../../src/payments/received-payment';
 import { creditedTo, count, issueCode, registerMailbox } from '../support/builders';
@@ -134,7 +134,7 @@ describe('the payment intake', () => {
   it('never credits a reversal, even with a live code in it', async () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
-    const outcome = await take(aTransfer({ reversal: true, texts: [code] }));
+    const outcome = await take(aTransfer({ kind: 'reversal', texts: [code] }));
     expect(outcome).toMatchObject({ status: 'unmatched', reason: 'reversal' });
     expect(await creditedTo(t, id)).toBe(0);
     expect(

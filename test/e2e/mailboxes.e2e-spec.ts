@@ -1,7 +1,7 @@
 import { addDays } from '../../src/common/day';
 import { settleNow } from '../support/settle';
-import { KeyedHash } from '../../src/common/keyed-hash';
-import { MaintenanceJob } from '../../src/codes/maintenance.job';
+import { KeyedHash } from '../../src/config/keyed-hash';
+import { MaintenanceJob } from '../../src/retention/maintenance.job';
 import { parseCode } from '../../src/codes/code-format';
 import { aMailboxId, count, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';

@@ -1,5 +1,5 @@
 import { settleNow } from '../support/settle';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { PayPalOrderKeys } from '../../src/paypal/paypal-order.keys';
 import { creditedTo, count, registerMailbox } from '../support/builders';
 import {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { settleNow } from '../support/settle';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { parseCode } from '../../src/codes/code-format';
 import { PayPalMaintenanceJob } from '../../src/paypal/paypal-maintenance.job';
 import { PayPalOrderKeys } from '../../src/paypal/paypal-order.keys';

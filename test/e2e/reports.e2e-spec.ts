@@ -178,6 +178,43 @@ describe('reconciliation and VAT reports', () => {
     expect(missing.body.errors).toContainEqual(expect.objectContaining({ path: 'to' }));
   });
 
+  it('counts a bank reversal as reversed, also after staff resolved it as kept', async () => {
+    // A day of its own, so the figures above stay as they are.
+    const day = '2026-11-20';
+    const reversals = (body: { days: { payments: { channel: string }[] }[] }) =>
+      body.days[0].payments.find((p) => p.channel === 'bank');
+    const imported = await t.http
+      .post('/v1/bank-statements')
+      .set(t.auth('importer'))
+      .set('content-type', 'application/xml')
+      // No AcctSvcrRef: the booking's reference is a digest, not the bank's.
+      .send(aCamtDocument([{ reversal: true, ref: null, amount: '7.00', bookingDate: day }]));
+    expect(imported.status).toBe(201);
+    const before = await report(day, day);
+    expect(reversals(before.body)).toMatchObject({
+      received: { count: 0, amountMinor: 0 },
+      reversed: { count: 1, amountMinor: 700 },
+    });
+
+    const list = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
+    const row = list.body.items.find(
+      (p: { bookedOn: string; reason: string }) => p.bookedOn === day && p.reason === 'reversal',
+    );
+    const kept = await t.http
+      .post(`/v1/unmatched-payments/${row.paymentId}/resolution`)
+      .set(t.auth('staff'))
+      .send({ action: 'kept' });
+    expect(kept.body).toEqual({ paymentId: row.paymentId, status: 'kept' });
+
+    const after = await report(day, day);
+    expect(after.body.consistent).toBe(true);
+    expect(reversals(after.body)).toMatchObject({
+      received: { count: 0, amountMinor: 0 },
+      kept: { count: 0, amountMinor: 0 },
+      reversed: { count: 1, amountMinor: 700 },
+    });
+  });
+
   it('says false when a ledger row has been tampered with, naming the day and channel', async () => {
     const [row] = await t.sql<{ id: string }>(
       "SELECT id FROM ledger_entry WHERE channel = 'bank' AND booked_on = $1",
@@ -186,7 +223,7 @@ describe('reconciliation and VAT reports', () => {
     await t.sql('UPDATE ledger_entry SET amount_minor = amount_minor + 1 WHERE id = $1', [row.id]);
     const res = await report('2026-11-01', '2026-11-30');
     expect(res.body.consistent).toBe(false);
-    const [day] = res.body.days;
+    const day = res.body.days.find((d: { date: string }) => d.date === DAY);
     expect(day.consistent).toBe(false);
     expect(day.checks.find((c: { channel: string }) => c.channel === 'bank')).toEqual({
       channel: 'bank',

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { settleNow } from '../support/settle';
 import { FeesService } from '../../src/fees/fees.service';
 import { OpeningBalancesService } from '../../src/mailboxes/opening-balances.service';

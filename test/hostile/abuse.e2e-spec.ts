@@ -1,6 +1,11 @@
 import { MailboxesService } from '../../src/mailboxes/mailboxes.service';
 import { aMailboxId, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp, TEST_SECRET } from '../support/test-app';
+import {
+  createOrder,
+  PayPalTestApp,
+  startPayPalTestApp,
+} from '../support/fake-paypal/paypal-test-app';
 
 const problemJson = 'application/problem+json';
 
@@ -110,6 +115,37 @@ describe('rate limit on code issuance', () => {
     for (let i = 0; i < 3; i++)
       expect((await issue(t.auth('webmail').authorization)).status).toBe(201);
     expect((await issue(t.auth('webmail').authorization)).status).toBe(429);
+  });
+});
+
+describe('rate limit on code issuance, PayPal orders included', () => {
+  let t: PayPalTestApp;
+  beforeAll(async () => {
+    t = await startPayPalTestApp({
+      app: { env: { CODE_ISSUE_LIMIT_PER_MINUTE: '3', MAX_OPEN_CODES: '10' } },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('counts PayPal orders and top-up codes against one budget per mailbox', async () => {
+    const id = await registerMailbox(t);
+    await issueCode(t, id);
+    await createOrder(t, id);
+    await createOrder(t, id);
+    const order = await t.http
+      .post(`/v1/mailboxes/${encodeURIComponent(id)}/paypal-orders`)
+      .set(t.auth('webmail'))
+      .send({ amountMinor: 1200, currency: 'EUR' });
+    expect(order.status).toBe(429);
+    expect(order.body.type).toMatch(/too-many-requests$/);
+    const code = await t.http
+      .post(`/v1/mailboxes/${encodeURIComponent(id)}/topup-codes`)
+      .set(t.auth('webmail'))
+      .send({});
+    expect(code.status).toBe(429);
+    // Nothing was issued past the budget: one code and two orders are open.
+    const [{ n }] = await t.sql<{ n: number | string }>('SELECT COUNT(*) AS n FROM topup_code');
+    expect(Number(n)).toBe(3);
   });
 });
 

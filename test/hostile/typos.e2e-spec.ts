@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { findCodes } from '../../src/codes/code-finder';
 import { ALPHABET, displayCode } from '../../src/codes/code-format';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';

@@ -1,4 +1,4 @@
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { startTestApp } from '../support/test-app';
 import { redeemedCodes, runFullFlow, spellings } from './support/full-flow';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { aCashPayment, issueCode, registerMailbox } from '../support/builders';
 import { aBankRef, aCamtDocument } from '../support/camt-builder';
 import {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KeyedHash } from '../../src/common/keyed-hash';
+import { KeyedHash } from '../../src/config/keyed-hash';
 import { TestApp } from './test-app';
 import { dayOf } from '../../src/common/day';
 

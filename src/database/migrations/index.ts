@@ -6,6 +6,7 @@ import { EventOutbox1764000000201 } from './1764000000201-event-outbox';
 import { ClosedLedgerTotals1764000000202 } from './1764000000202-closed-ledger-totals';
 import { Settlement1764000000300 } from './1764000000300-settlement';
 import { BankBooking1764000000400 } from './1764000000400-bank-booking';
+import { PaymentKind1764000000500 } from './1764000000500-payment-kind';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ClosedLedgerTotals1764000000202,
   Settlement1764000000300,
   BankBooking1764000000400,
+  PaymentKind1764000000500,
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../../common/day';
 import { Tx } from '../../database/transactions';
-import { insertRows } from './rows';
+import { insertRows } from '../../database/rows';
 
 export interface AnonymityGroup {
   bookedOn: Day;

@@ -1,8 +1,8 @@
 import { Tx } from '../../database/transactions';
-import { OutboxRepository } from '../../events/outbox.repository';
-import { LedgerRepository } from '../../mailboxes/ledger.repository';
-import { CreditLine } from './credit-line';
-import { shuffled } from './rows';
+import { OutboxRepository } from '../../ledger/outbox.repository';
+import { LedgerRepository } from '../../ledger/ledger.repository';
+import { CreditLine } from '../../ledger/credit-line';
+import { shuffled } from '../../database/rows';
 import { TopupCodeRepository } from '../../codes/topup-code.repository';
 
 /**

@@ -6,7 +6,7 @@ import {
   JournalRow,
   NewPayment,
 } from '../payment.repository';
-import { Channel } from '../received-payment';
+import { Channel } from '../../ledger/channel';
 
 /**
  * Journal rows that wait for the next settlement: those of PayPal captures,

@@ -3,22 +3,22 @@ import {
   Inject,
   Injectable,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { SCHEDULE_ENABLED } from '../../common/schedule';
+import { Scheduler } from '../../config/schedule';
 import { LOGGER } from '../../common/logger';
 import { AppConfig } from '../../config/app-config';
+import { vacuum } from '../../database/maintenance';
 import { JOB_LOCKS, JobLock } from '../../database/job-lock';
 import { Transactions, Tx } from '../../database/transactions';
 import { PaymentRepository } from '../payment.repository';
 import { AnonymityGroup, AnonymityGroupRepository } from './anonymity-group.repository';
 import { writeCredits } from './credit-writer';
 import { IntakeLocks, PendingTablesBusy } from './intake-locks';
-import { PendingCreditRepository } from './pending-credit.repository';
+import { PendingCreditRepository } from '../../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from './pending-payment.repository';
-import { shuffled } from './rows';
+import { shuffled } from '../../database/rows';
 import { CreditBatch } from './settling';
 
 export interface SettlementRun {
@@ -46,10 +46,7 @@ const RETRIES = 8;
  * settlement of its own: closeBatch writes its credits the same way.
  */
 @Injectable()
-export class Settlement
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
-{
-  private timer: NodeJS.Timeout | undefined;
+export class Settlement implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** Codes were deleted since the last vacuum (PostgreSQL). */
   private erased = false;
 
@@ -59,25 +56,19 @@ export class Settlement
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(SCHEDULE_ENABLED) private readonly scheduled: boolean,
+    @Inject(Scheduler) private readonly scheduler: Scheduler,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.scheduled) return;
+    if (!this.scheduler.enabled) return;
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.config.settleIntervalSeconds * 1000);
-    this.timer.unref();
+    this.scheduler.every('settlement', this.config.settleIntervalSeconds, () => this.tick());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.scheduler.stop('settlement');
     // Nothing needs to wait through a restart: settle what is pending now.
-    if (this.scheduled) await this.tick();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.scheduler.enabled) await this.tick();
   }
 
   /**
@@ -158,9 +149,8 @@ export class Settlement
    */
   private async vacuum(): Promise<void> {
     this.erased = false;
-    if (this.dataSource.options.type !== 'postgres') return;
     try {
-      await this.dataSource.query(`VACUUM ${ERASED_TABLES.join(', ')}`);
+      await vacuum(this.dataSource, ERASED_TABLES, { full: false });
     } catch (error) {
       this.erased = true;
       this.logger.warn({ job: 'settlement', error: errorCode(error) }, 'vacuum failed');
@@ -177,9 +167,7 @@ export class Settlement
    * purge. Nothing to do on SQLite.
    */
   async compact(): Promise<boolean> {
-    if (this.dataSource.options.type !== 'postgres') return false;
-    await this.dataSource.query(`VACUUM FULL ${ERASED_TABLES.join(', ')}`);
-    return true;
+    return vacuum(this.dataSource, ERASED_TABLES, { full: true });
   }
 
   private async tick(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Day } from '../../common/day';
-import { CreditLine } from './credit-line';
+import { CreditLine } from '../../ledger/credit-line';
 
 /**
  * Credits decided in one transaction that also writes their journal rows (a

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from './clock';
-import { addDays } from './day';
-import { DomainError } from './domain-error';
-import { KeyedHash } from './keyed-hash';
+import { Clock } from '../common/clock';
+import { addDays } from '../common/day';
+import { DomainError } from '../common/domain-error';
+import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, RunOptions, Transactions, Tx } from '../database/transactions';
+import { IdempotentRequestRepository } from './idempotent-request.repository';
 
 export class IdempotencyKeyReused extends DomainError {
   readonly slug = 'idempotency-key-reused';
@@ -71,35 +72,31 @@ export class Idempotency {
     // Of two requests with one key racing, the later insert finds the key taken:
     // it rolls back and, run again, replays the answer the first one committed.
     return this.transactions.run(async (tx) => {
-      const [stored] = await tx.query<{ fingerprint: string; status_code: number; body: string }>(
-        'SELECT fingerprint, status_code, body FROM idempotent_request WHERE key_hash = $1',
-        [keyHash],
-      );
+      const stored = await IdempotentRequestRepository.find(tx, keyHash);
       if (stored) {
         if (stored.fingerprint !== fingerprint) {
           throw new IdempotencyKeyReused('Use a new Idempotency-Key for a different request.');
         }
         return {
-          status: Number(stored.status_code),
+          status: stored.statusCode,
           body: JSON.parse(stored.body) as T,
           replayed: true,
         };
       }
       const body = await work(tx);
-      const inserted = await tx.query(
-        `INSERT INTO idempotent_request (key_hash, fingerprint, status_code, body, created_on)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash`,
-        [keyHash, fingerprint, status, JSON.stringify(body), this.clock.today()],
-      );
-      if (inserted.length === 0) throw new RetryTransaction();
+      const recorded = await IdempotentRequestRepository.insertOnce(tx, keyHash, {
+        fingerprint,
+        statusCode: status,
+        body: JSON.stringify(body),
+        createdOn: this.clock.today(),
+      });
+      if (!recorded) throw new RetryTransaction();
       return { status, body, replayed: false };
     }, options);
   }
 
   async purge(): Promise<number> {
     const before = addDays(this.clock.today(), -this.config.idempotencyTtlDays);
-    return this.transactions.run((tx) =>
-      tx.execute('DELETE FROM idempotent_request WHERE created_on < $1', [before]),
-    );
+    return this.transactions.run((tx) => IdempotentRequestRepository.purgeBefore(tx, before));
   }
 }

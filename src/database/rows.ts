@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Tx } from '../../database/transactions';
+import { Tx } from './transactions';
 
 /**
  * Rows in an order nobody can predict or reproduce (crypto-random

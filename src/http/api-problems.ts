@@ -1,6 +1,11 @@
 import { ApiExtension } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DomainError, PROBLEM_BASE, ServiceUnavailable, ValidationFailed } from './domain-error';
+import {
+  DomainError,
+  PROBLEM_BASE,
+  ServiceUnavailable,
+  ValidationFailed,
+} from '../common/domain-error';
 import { Forbidden, Unauthenticated } from '../auth/auth.errors';
 import { IdempotencyKeyReused } from './idempotency';
 

@@ -1,5 +1,5 @@
-import { Day } from '../../common/day';
-import { Channel } from '../received-payment';
+import { Day } from '../common/day';
+import { Channel } from './channel';
 
 /** One credit to a mailbox's ledger, as the intake decided it. */
 export interface CreditLine {

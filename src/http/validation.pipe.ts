@@ -1,5 +1,5 @@
 import { StandardSchemaValidationPipe } from '@nestjs/common';
-import { ValidationFailed } from './domain-error';
+import { ValidationFailed } from '../common/domain-error';
 
 interface Issue {
   message: string;

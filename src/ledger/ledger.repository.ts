@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { Channel } from '../payments/received-payment';
-import { insertRows } from '../payments/settlement/rows';
+import { Channel } from './channel';
+import { insertRows } from '../database/rows';
 
 export type LedgerKind = 'credit' | 'debit';
 
@@ -143,5 +143,17 @@ export const LedgerRepository = {
       [mailbox],
     );
     await tx.execute('DELETE FROM ledger_entry WHERE mailbox = $1', [mailbox]);
+  },
+
+  purgeClosedTotalsBefore(tx: Tx, keepFrom: Day): Promise<number> {
+    return tx.execute('DELETE FROM ledger_closed_total WHERE booked_on < $1', [keepFrom]);
+  },
+
+  async hasOpening(tx: Tx, mailbox: string): Promise<boolean> {
+    const rows = await tx.query(
+      "SELECT id FROM ledger_entry WHERE mailbox = $1 AND channel = 'opening'",
+      [mailbox],
+    );
+    return rows.length > 0;
   },
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Day } from '../../common/day';
-import { Tx } from '../../database/transactions';
-import { Channel } from '../received-payment';
+import { Day } from '../common/day';
+import { Tx } from '../database/transactions';
+import { Channel } from './channel';
 import { CreditLine } from './credit-line';
 
 /**

@@ -2,8 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@n
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { HTTP_PROBLEMS, INTERNAL_PROBLEM } from './api-problems';
-import { DomainError, FieldError, PROBLEM_BASE, ServiceUnavailable } from './domain-error';
-import { LOGGER } from './logger';
+import { DomainError, FieldError, PROBLEM_BASE, ServiceUnavailable } from '../common/domain-error';
+import { LOGGER } from '../common/logger';
 
 interface Problem {
   type: string;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { Clock } from './clock';
-import { addDays, Day } from './day';
-import { DomainError } from './domain-error';
+import { Clock } from '../common/clock';
+import { addDays, Day } from '../common/day';
+import { DomainError } from '../common/domain-error';
 
 export class ImplausibleDay extends DomainError {
   readonly slug = 'implausible-day';

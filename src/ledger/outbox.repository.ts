@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
-import { insertRows } from '../payments/settlement/rows';
+import { insertRows } from '../database/rows';
 
 export const EVENT_TYPES = ['balance.credited', 'balance.low', 'mailbox.suspended'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
