@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      '*.mjs',
+      '.stryker-tmp/**',
+      'reports/**',
+      'bench/out/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

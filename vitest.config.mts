@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Memory checks collect garbage before they measure (test/support/live-memory.ts).
+    execArgv: ['--expose-gc'],
   },
   plugins: [
     swc.vite({

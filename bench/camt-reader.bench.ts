@@ -10,10 +10,10 @@
  */
 import { transformFileSync } from '@swc/core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { generateCamt053 } from './camt-generate';
+import { benchDir } from './bench-dir';
 
 const PROJECT = resolve(__dirname, '..');
 
@@ -55,7 +55,7 @@ const started = process.hrtime.bigint();
 function main(): void {
   const entries = Number(process.argv[2] ?? 100_000);
   const rounds = Number(process.argv[3] ?? 5);
-  const work = mkdtempSync(join(tmpdir(), 'camt-bench-'));
+  const work = benchDir('camt-bench-');
   try {
     const file = join(work, `camt053-${entries}.xml`);
     const { bytes } = generateCamt053({ entries, out: file });

@@ -7,13 +7,13 @@
  * BENCH_IMPORT_ENTRIES (default 20000).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, startService } from './bench-service';
 import { generateCamt053 } from './camt-generate';
 import { dayOf } from '../src/common/day';
+import { benchDir } from './bench-dir';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -21,7 +21,7 @@ const IMPORT_ENTRIES = Number(process.env.BENCH_IMPORT_ENTRIES ?? 20_000);
 const MAILBOXES = 2000;
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'billing-load-'));
+  const dir = benchDir('billing-load-');
   const port = await freePort();
   const keys = Object.fromEntries(
     ['webmail', 'staff', 'importer'].map((role) => [role, randomBytes(24).toString('hex')]),

@@ -73,12 +73,29 @@ describe('the payment intake', () => {
     expect(await count(t, 'payment', 'external_ref = $1', [transfer.externalRef])).toBe(1);
   });
 
-  it('corrects a one-symbol typo only when exactly one live code results', async () => {
+  it('corrects a one-symbol typo when exactly one live code results', async () => {
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
     const outcome = await take(aTransfer({ texts: [`Topup ${typo(code, 3)}`] }));
     expect(outcome.status).toBe('credited');
     expect(await creditedTo(t, id)).toBe(1200);
+  });
+
+  it('corrects no typo when the corrections give two live codes, and leaves both live', async () => {
+    const a = await registerMailbox(t);
+    const b = await registerMailbox(t);
+    const [codeA, codeB] = [await issueCode(t, a), await issueCode(t, b)];
+    const outcome = await take(
+      aTransfer({ texts: [`Topup ${typo(codeA, 3)} und ${typo(codeB, 7)}`] }),
+    );
+    expect(outcome).toMatchObject({ status: 'unmatched', reason: 'ambiguous-code' });
+    expect(await creditedTo(t, a)).toBe(0);
+    expect(await creditedTo(t, b)).toBe(0);
+    const hash = t.app.get(KeyedHash);
+    for (const code of [codeA, codeB])
+      expect(
+        await count(t, 'topup_code', 'code_hash = $1', [hash.code(code.replaceAll('-', ''))]),
+      ).toBe(1);
   });
 
   it('does not correct typos in cash letters', async () => {

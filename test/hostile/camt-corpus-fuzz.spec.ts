@@ -2,7 +2,8 @@
  * Every file of the shared CAMT corpus (public files from banks' and libraries'
  * test suites, see its MANIFEST.tsv), mutated by fast-check and read by the
  * streaming reader: it must end in transactions or a CamtError, never another
- * exception, each case within a second and in bounded memory.
+ * exception, and hold nothing once done. No case is timed: speed is for
+ * bench:camt-reader, where a baseline runs on the same machine in the same run.
  *
  * CI runs FUZZ_CORPUS_RUNS (default 20) cases per file with a fixed seed;
  * `npm run fuzz` runs many more. FUZZ_SEED picks another fixed seed.
@@ -13,11 +14,11 @@ import { isDay } from '../../src/common/day';
 import { isKnownCurrency } from '../../src/common/money';
 import { chunked } from '../bank/camt/camt-test.helpers';
 import { corpusFiles } from '../support/camt-corpus';
+import { liveMiB } from '../support/live-memory';
 import { camtMutations, mutateCamt } from '../support/camt-mutations';
 
 const RUNS = Number(process.env.FUZZ_CORPUS_RUNS ?? 20);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
-const MiB = 1024 * 1024;
 
 const CORPUS = corpusFiles();
 
@@ -46,11 +47,6 @@ function expectSound(t: CamtTransaction): void {
   expect(['CRDT', 'DBIT']).toContain(t.creditDebit);
 }
 
-const heapMiB = () => {
-  const { heapUsed, external } = process.memoryUsage();
-  return (heapUsed + external) / MiB;
-};
-
 describe('mutated files of the CAMT corpus', () => {
   it('reads the whole corpus, every file of it listed in the manifest', () => {
     expect(CORPUS.length).toBeGreaterThan(50);
@@ -58,25 +54,18 @@ describe('mutated files of the CAMT corpus', () => {
   });
 
   it.each(CORPUS.map((file, i) => [file.name, file, i] as const))(
-    '%s: transactions or a CamtError, each within a second, in bounded memory',
+    '%s: transactions or a CamtError, and nothing held afterwards',
     async (name, file, i) => {
-      const before = heapMiB();
-      let peak = 0;
-      let slowest = 0;
+      const before = liveMiB();
       await fc.assert(
         fc.asyncProperty(
           camtMutations(),
           fc.integer({ min: 1, max: 65_536 }),
           async (mutations, chunkSize) => {
             const bytes = mutateCamt(file.bytes, mutations);
-            // Tiny chunks of a large mutant would time the test harness, not the reader.
+            // Tiny chunks of a large mutant would exercise the test harness, not the reader.
             const chunk = Math.max(chunkSize, Math.ceil(bytes.length / 2048));
-            const started = performance.now();
             const outcome = await readThrough(bytes, name, chunk);
-            const ms = performance.now() - started;
-            slowest = Math.max(slowest, ms);
-            peak = Math.max(peak, heapMiB() - before);
-            expect(ms).toBeLessThan(1000);
             if ('error' in outcome) {
               const { error } = outcome;
               expect(error.file).toBe(name);
@@ -85,11 +74,9 @@ describe('mutated files of the CAMT corpus', () => {
             }
           },
         ),
-        // A read that never settles fails the case after a second, too.
-        { seed: SEED + i, numRuns: RUNS, timeout: 1000 },
+        { seed: SEED + i, numRuns: RUNS },
       );
-      expect(slowest).toBeLessThan(1000);
-      expect(peak).toBeLessThan(256);
+      expect(liveMiB() - before).toBeLessThan(16);
     },
   );
 });

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.mts';
+
+/**
+ * The tests that `npm run mutation` runs against each mutated folder
+ * (MUTATION_FOLDER): the unit tests of the folder and the e2e tests that drive
+ * it, not the whole suite, so that one mutant costs seconds rather than minutes.
+ */
+const TESTS: Record<string, string[]> = {
+  codes: [
+    'src/codes/*.spec.ts',
+    'test/e2e/intake.e2e-spec.ts',
+    'test/e2e/mailboxes.e2e-spec.ts',
+    'test/e2e/live-code-oracle.e2e-spec.ts',
+    'test/hostile/typos.e2e-spec.ts',
+  ],
+  payments: [
+    'test/e2e/intake.e2e-spec.ts',
+    'test/e2e/cash.e2e-spec.ts',
+    'test/e2e/unmatched.e2e-spec.ts',
+    'test/e2e/booking-identity.e2e-spec.ts',
+    'test/e2e/payment-days.e2e-spec.ts',
+    'test/e2e/paypal.e2e-spec.ts',
+    'test/e2e/reports.e2e-spec.ts',
+    'test/e2e/limits.e2e-spec.ts',
+    'test/hostile/typos.e2e-spec.ts',
+  ],
+  camt: ['test/bank/camt/*.spec.ts'],
+};
+
+const folder = process.env.MUTATION_FOLDER ?? '';
+if (!(folder in TESTS)) throw new Error(`MUTATION_FOLDER must be one of ${Object.keys(TESTS)}`);
+
+// Not mergeConfig: it would append these to the base config's include instead of replacing it.
+export default defineConfig({ ...base, test: { ...base.test, include: TESTS[folder] } });
