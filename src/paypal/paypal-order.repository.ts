@@ -1,6 +1,12 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
 
+/**
+ * The expiry of an order whose capture PayPal holds as pending, and of its
+ * code: the last day there is. Only PayPal's completion or denial ends them.
+ */
+export const UNTIL_PAYPAL_DECIDES: Day = '9999-12-31';
+
 export interface PendingOrder {
   orderHash: string;
   codeHash: string;
@@ -67,10 +73,21 @@ export const PayPalOrderRepository = {
     return row && toOrder(row);
   },
 
+  /**
+   * PayPal holds the money and decides later, however late: the order and its
+   * code stop expiring, so the completion still finds its live code. The
+   * order's own row and the code's are the link there was already; nothing new.
+   */
   async markPending(tx: Tx, orderHash: string): Promise<void> {
-    await tx.execute(`UPDATE paypal_order SET state = 'pending' WHERE order_hash = $1`, [
-      orderHash,
-    ]);
+    await tx.execute(
+      `UPDATE topup_code SET expires_on = $2
+        WHERE code_hash = (SELECT code_hash FROM paypal_order WHERE order_hash = $1)`,
+      [orderHash, UNTIL_PAYPAL_DECIDES],
+    );
+    await tx.execute(
+      `UPDATE paypal_order SET state = 'pending', expires_on = $2 WHERE order_hash = $1`,
+      [orderHash, UNTIL_PAYPAL_DECIDES],
+    );
   },
 
   async nextCaptureAttempt(tx: Tx, orderHash: string): Promise<void> {

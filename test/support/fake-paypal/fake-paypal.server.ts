@@ -171,6 +171,20 @@ export class FakePayPal {
     order.outcome = outcome ?? order.outcome;
   }
 
+  /**
+   * PayPal captures an approved order whose answer never reaches the service
+   * (a lost response): only the webhook that follows tells it.
+   */
+  async captureDirectly(orderId: string): Promise<StoredAnswer> {
+    const answer = this.captureNow(orderId);
+    const capture = this.orders.get(orderId)?.capture;
+    if (answer.status === 201 && capture?.status === 'PENDING')
+      await this.deliver('PAYMENT.CAPTURE.PENDING', 'capture', this.captureResource(capture));
+    if (answer.status === 201 && capture?.status === 'COMPLETED')
+      await this.deliver('PAYMENT.CAPTURE.COMPLETED', 'capture', this.captureResource(capture));
+    return answer;
+  }
+
   /** The single capture of an order, once captured. */
   captureOf(orderId: string): FakeCapture | undefined {
     return this.orders.get(orderId)?.capture;
