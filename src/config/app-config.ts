@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
+import { isPayPalCurrency } from '../paypal/paypal-currency';
 import { Env, envSchema, Role } from './config.schema';
 
 export type DatabaseConfig =
@@ -21,7 +22,7 @@ export interface PayPalConfig {
   readonly maxMinor: number;
   /** Life of an order's internal code and pending link. */
   readonly orderTtlDays: number;
-  readonly returnUrl: string | undefined;
+  readonly returnUrl: string;
   readonly cancelUrl: string | undefined;
 }
 
@@ -79,6 +80,8 @@ export class AppConfig {
     readonly bank: number;
     readonly cash: number;
     readonly paypal: number;
+    /** Cards through PayPal: PayPal's limits. */
+    readonly card: number;
   };
   readonly webhook: WebhookConfig | undefined;
   /** Journal rows are kept this many years after the end of their year. */
@@ -125,6 +128,7 @@ export class AppConfig {
       bank: limit(env.BANK_LIMIT_MINOR),
       cash: limit(env.CASH_LIMIT_MINOR),
       paypal: limit(this.paypal?.maxMinor),
+      card: limit(this.paypal?.maxMinor),
     };
     this.webhook = webhookConfig(env);
     this.retentionYears = env.RETENTION_YEARS;
@@ -194,6 +198,12 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
   for (const name of ['PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'] as const) {
     if (!env[name]) throw new ConfigError(`${name} is missing: PayPal needs it`);
   }
+  if (!env.PAYPAL_RETURN_URL)
+    throw new ConfigError(
+      'PAYPAL_RETURN_URL is missing: PayPal sends the buyer there after approving (and after 3-D Secure)',
+    );
+  if (!isPayPalCurrency(env.CURRENCY))
+    throw new ConfigError(`CURRENCY ${env.CURRENCY} is not a currency PayPal takes: turn PayPal off`);
   if (env.NODE_ENV === 'production' && !env.PAYPAL_API_BASE)
     throw new ConfigError('PAYPAL_API_BASE is missing: set live, sandbox or a base URL');
   const base = env.PAYPAL_API_BASE ?? 'sandbox';

@@ -1,6 +1,7 @@
 import { Day } from '../common/day';
 
-export const CHANNELS = ['bank', 'cash', 'paypal'] as const;
+/** `card`: a card paid through PayPal's card fields, a channel of its own in every report. */
+export const CHANNELS = ['bank', 'cash', 'paypal', 'card'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const UNMATCHED_REASONS = [

@@ -9,6 +9,7 @@ const paypal = {
   PAYPAL_CLIENT_ID: 'client-id',
   PAYPAL_CLIENT_SECRET: 'S3cretPayPalClientSecret',
   PAYPAL_WEBHOOK_ID: 'WH-123',
+  PAYPAL_RETURN_URL: 'https://webmail.example/paypal/return',
 };
 const build = (env: Record<string, string>) => buildConfig(parseEnv({ ...base, ...env }));
 
@@ -41,7 +42,7 @@ describe('PayPal configuration', () => {
       minMinor: 100,
       maxMinor: 50_000,
       orderTtlDays: 3,
-      returnUrl: undefined,
+      returnUrl: 'https://webmail.example/paypal/return',
       cancelUrl: undefined,
     });
     expect(build({ ...paypal, PAYPAL_API_BASE: 'live' }).paypal?.apiBase).toBe(
@@ -55,6 +56,9 @@ describe('PayPal configuration', () => {
   it.each([
     ['no secret', { PAYPAL_CLIENT_SECRET: '' }, /PAYPAL_CLIENT_SECRET/],
     ['no webhook id', { PAYPAL_WEBHOOK_ID: '' }, /PAYPAL_WEBHOOK_ID/],
+    ['no return URL', { PAYPAL_RETURN_URL: '' }, /PAYPAL_RETURN_URL/],
+    ['a currency PayPal does not take', { CURRENCY: 'RON' }, /CURRENCY RON .*PayPal/],
+    ['another currency PayPal does not take', { CURRENCY: 'KRW' }, /CURRENCY KRW .*PayPal/],
     [
       'a base URL with a path',
       { PAYPAL_API_BASE: 'https://paypal.example/api' },
@@ -74,6 +78,12 @@ describe('PayPal configuration', () => {
     ],
   ])('refuses %s, naming the variable', (_, env, message) => {
     expect(failure({ ...paypal, ...env })).toMatch(message);
+  });
+
+  it('takes the currencies PayPal takes, whole-unit ones included, and RON without PayPal', () => {
+    for (const currency of ['EUR', 'USD', 'HUF', 'TWD', 'JPY'])
+      expect(build({ ...paypal, CURRENCY: currency }).paypal).toBeDefined();
+    expect(build({ CURRENCY: 'RON' }).currency).toBe('RON');
   });
 
   it('makes production name its PayPal environment', () => {

@@ -1,5 +1,6 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
+import type { PaymentSource } from './paypal.gateway';
 
 /**
  * The expiry of an order whose capture PayPal holds as pending, and of its
@@ -9,6 +10,8 @@ export const UNTIL_PAYPAL_DECIDES: Day = '9999-12-31';
 
 export interface PendingOrder {
   orderHash: string;
+  /** What the order was made for: its capture is credited as this channel. */
+  source: PaymentSource;
   codeHash: string;
   amountMinor: number;
   currency: string;
@@ -19,6 +22,7 @@ export interface PendingOrder {
 
 interface Row {
   order_hash: string;
+  source: PaymentSource;
   code_hash: string;
   amount_minor: number | string;
   currency: string;
@@ -27,10 +31,11 @@ interface Row {
   expires_on: Day;
 }
 
-const COLUMNS = 'order_hash, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
+const COLUMNS = 'order_hash, source, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
 
 const toOrder = (r: Row): PendingOrder => ({
   orderHash: r.order_hash,
+  source: r.source === 'card' ? 'card' : 'paypal',
   codeHash: r.code_hash,
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
@@ -47,8 +52,15 @@ const toOrder = (r: Row): PendingOrder => ({
 export const PayPalOrderRepository = {
   async insert(tx: Tx, order: Omit<PendingOrder, 'state' | 'captureAttempt'>): Promise<void> {
     await tx.execute(
-      `INSERT INTO paypal_order (${COLUMNS}) VALUES ($1, $2, $3, $4, 'created', 0, $5)`,
-      [order.orderHash, order.codeHash, order.amountMinor, order.currency, order.expiresOn],
+      `INSERT INTO paypal_order (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'created', 0, $6)`,
+      [
+        order.orderHash,
+        order.source,
+        order.codeHash,
+        order.amountMinor,
+        order.currency,
+        order.expiresOn,
+      ],
     );
   },
 

@@ -8,7 +8,7 @@ import { PaymentIntake } from '../payments/payment-intake';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
 import { Settlement } from '../payments/settlement/settlement.service';
-import { ReceivedPayment, UNMATCHED_REASONS } from '../payments/received-payment';
+import { Channel, ReceivedPayment, UNMATCHED_REASONS } from '../payments/received-payment';
 import { PayPalCapture } from './paypal.gateway';
 import { PayPalOrderKeys } from './paypal-order.keys';
 import { PayPalOrderRepository } from './paypal-order.repository';
@@ -53,7 +53,7 @@ export class PayPalSettlement {
     const code = capture.reference ? parseCode(capture.reference) : undefined;
     const ours = pending && code?.ok && this.hash.code(code.canonical) === pending.codeHash;
     const payment: ReceivedPayment = {
-      channel: 'paypal',
+      channel: pending?.source ?? (await this.channelOf(tx, capture.captureId)),
       externalRef: capture.captureId,
       amountMinor: capture.amountMinor,
       currency: capture.currency,
@@ -76,11 +76,58 @@ export class PayPalSettlement {
     return earlier;
   }
 
+  /**
+   * A capture PayPal shows refunded (in part or whole) before the service ever
+   * credited it: money came in and went back, so it is journalled for staff
+   * (no code: never credited) and the order is over. The refund is its own event.
+   */
+  async settleRefundedBeforeCredit(tx: Tx, capture: PayPalCapture): Promise<CaptureAnswer> {
+    const earlier = await this.answerFor(tx, capture.captureId);
+    if (earlier) return earlier;
+    const orderHash = this.keys.order(capture.orderId);
+    const pending = await PayPalOrderRepository.lock(tx, orderHash);
+    const today = this.clock.today();
+    const outcome = await this.intake.take(
+      tx,
+      {
+        channel: pending?.source ?? (await this.channelOf(tx, capture.captureId)),
+        externalRef: capture.captureId,
+        amountMinor: capture.amountMinor,
+        currency: capture.currency,
+        bookedOn: today,
+        texts: [],
+        remittance: `PayPal capture ${capture.status.toLowerCase().replace('_', ' ')} before it was credited`,
+        correctTypos: false,
+      },
+      { kind: 'journal-later', settleOn: today },
+    );
+    if (pending) {
+      await TopupCodeRepository.take(tx, pending.codeHash, today);
+      await PayPalOrderRepository.delete(tx, orderHash);
+      tx.scrubAfterCommit();
+    }
+    if (outcome.status === 'unmatched') return { status: 'unmatched', reason: outcome.reason };
+    return (await this.answerFor(tx, capture.captureId)) ?? { status: 'unmatched' };
+  }
+
+  /**
+   * The channel a capture was taken as, when its order is gone: a card's
+   * capture is journalled as `card`, so a webhook that comes after the capture
+   * route (or a refund of it) must find it there, not record it again as `paypal`.
+   */
+  async channelOf(tx: Tx, captureId: string): Promise<Channel> {
+    const card =
+      (await PaymentRepository.entryByRef(tx, 'card', captureId)) ??
+      (await PendingPaymentRepository.findByRef(tx, 'card', captureId));
+    return card ? 'card' : 'paypal';
+  }
+
   /** What the journal says of a capture settled before; undefined if it holds none. */
   async answerFor(tx: Tx, captureId: string): Promise<CaptureAnswer | undefined> {
+    const channel = await this.channelOf(tx, captureId);
     const entry =
-      (await PaymentRepository.entryByRef(tx, 'paypal', captureId)) ??
-      (await PendingPaymentRepository.findByRef(tx, 'paypal', captureId));
+      (await PaymentRepository.entryByRef(tx, channel, captureId)) ??
+      (await PendingPaymentRepository.findByRef(tx, channel, captureId));
     if (!entry) return undefined;
     if (entry.status === 'credited') return { status: 'credited' };
     const reason = UNMATCHED_REASONS.find((r) => r === entry.reason);
@@ -99,6 +146,12 @@ export class PayPalSettlement {
     await TopupCodeRepository.take(tx, pending.codeHash, this.clock.today());
     await PayPalOrderRepository.delete(tx, orderHash);
     tx.scrubAfterCommit();
+  }
+
+  /** An order whose approval PayPal reversed before it was captured: over, unless PayPal holds a capture. */
+  async forgetUncaptured(tx: Tx, orderId: string): Promise<void> {
+    const pending = await PayPalOrderRepository.lock(tx, this.keys.order(orderId));
+    if (pending?.state === 'created') await this.forgetDenied(tx, orderId);
   }
 
   /**
@@ -121,7 +174,8 @@ export class PayPalSettlement {
     await this.intake.take(
       tx,
       {
-        channel: 'paypal',
+        // A card's refund or dispute is the card channel's, as its capture was.
+        channel: reversal.captureId ? await this.channelOf(tx, reversal.captureId) : 'paypal',
         externalRef: `${reversal.kind}:${reversal.id}`,
         amountMinor: reversal.amountMinor,
         currency: reversal.currency,

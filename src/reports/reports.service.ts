@@ -24,13 +24,13 @@ export const MAX_REPORT_DAYS = 366;
 
 /**
  * What a journal row is, read from what it keeps for good: PayPal's refunds,
- * reversals and disputes by their reference prefix, a bank reversal by the
+ * reversals and disputes (and a card's, through PayPal) by their reference prefix, a bank reversal by the
  * direction in its booking reference or, while unmatched, by its reason.
  */
 const KIND = `CASE
-    WHEN channel = 'paypal' AND external_ref LIKE 'refund:%' THEN 'refund'
-    WHEN channel = 'paypal' AND external_ref LIKE 'reversal:%' THEN 'reversal'
-    WHEN channel = 'paypal' AND external_ref LIKE 'dispute:%' THEN 'dispute'
+    WHEN channel IN ('paypal', 'card') AND external_ref LIKE 'refund:%' THEN 'refund'
+    WHEN channel IN ('paypal', 'card') AND external_ref LIKE 'reversal:%' THEN 'reversal'
+    WHEN channel IN ('paypal', 'card') AND external_ref LIKE 'dispute:%' THEN 'dispute'
     WHEN channel = 'bank' AND (external_ref LIKE '%/RCRDT/%' OR external_ref LIKE '%/RDBIT/%') THEN 'reversal'
     WHEN reason = 'reversal' THEN 'reversal'
     ELSE 'payment'

@@ -30,6 +30,7 @@ export async function startPayPalTestApp(
       PAYPAL_CLIENT_ID: clientId,
       PAYPAL_CLIENT_SECRET: 'fake-secret',
       PAYPAL_WEBHOOK_ID: paypal.webhookId,
+      PAYPAL_RETURN_URL: 'https://webmail.example/paypal/return',
       ...options.app?.env,
     },
   });
@@ -48,6 +49,20 @@ export async function startPayPalTestApp(
   };
 }
 
+/** The webmail backend asks for a card order; throws unless 201. */
+export async function createCardOrder(
+  t: PayPalTestApp,
+  mailboxId: string,
+  body: { amountMinor?: number; currency?: string; country?: string } = {},
+): Promise<{ orderId: string }> {
+  const res = await t.http
+    .post(`/v1/mailboxes/${encodeURIComponent(mailboxId)}/card-orders`)
+    .set(t.auth('webmail'))
+    .send({ amountMinor: 1200, currency: 'EUR', ...body });
+  if (res.status !== 201) throw new Error(`card order failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
 /** The webmail backend asks for an order; throws unless 201. */
 export async function createOrder(
   t: PayPalTestApp,
@@ -63,10 +78,7 @@ export async function createOrder(
 }
 
 /** The buyer opens the approve link, as a browser would; `capture` picks how the capture ends. */
-export async function approve(
-  approveUrl: string,
-  capture?: 'COMPLETED' | 'PENDING' | 'DECLINED',
-): Promise<void> {
+export async function approve(approveUrl: string, capture?: string): Promise<void> {
   const res = await fetch(capture ? `${approveUrl}&capture=${capture}` : approveUrl);
   if (res.status !== 200) throw new Error(`approval failed: ${res.status}`);
 }
