@@ -117,7 +117,7 @@ describe('PayPal answers, each mapped to what it means for the money', () => {
       ['PARTIALLY_REFUNDED', 'partial-refund'],
     ] as const)(
       'journals a capture found %s through the already-captured path for staff, never credits it',
-      async (status) => {
+      async (status, _refundKind) => {
         const order = await approvedOrder('COMPLETED');
         // PayPal captured (the answer was lost) and the merchant refunded before the service asked.
         await t.paypal.captureDirectly(order.orderId, { silent: true });

@@ -758,7 +758,7 @@ export class FakePayPal {
         paypal_fee: { currency_code: capture.amount.currency_code, value: '0.35' },
       },
       supplementary_data: { related_ids: { order_id: capture.orderId } },
-      payee: { email_address: 'merchant@example.com', merchant_id: 'MERCHANTFAKE' },
+      payee: { email_address: 'merchant@example.com', merchant_id: 'MERCHANTFAKE2' },
       create_time: new Date().toISOString(),
       update_time: new Date().toISOString(),
       links: [
