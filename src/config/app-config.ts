@@ -23,6 +23,13 @@ export interface PayPalConfig {
   /** Life of an order's internal code and pending link. */
   readonly orderTtlDays: number;
   readonly returnUrl: string;
+  /**
+   * Root certificates (PEM) a webhook certificate must chain to: PAYPAL_CERT_CA_FILE,
+   * or undefined for Node's bundled roots (DigiCert's among them, as PayPal's chain).
+   */
+  readonly certRoots: string[] | undefined;
+  /** The subject CN a webhook certificate must have, per PayPal environment. */
+  readonly certCommonNames: string[];
   readonly cancelUrl: string | undefined;
 }
 
@@ -203,7 +210,9 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
       'PAYPAL_RETURN_URL is missing: PayPal sends the buyer there after approving (and after 3-D Secure)',
     );
   if (!isPayPalCurrency(env.CURRENCY))
-    throw new ConfigError(`CURRENCY ${env.CURRENCY} is not a currency PayPal takes: turn PayPal off`);
+    throw new ConfigError(
+      `CURRENCY ${env.CURRENCY} is not a currency PayPal takes: turn PayPal off`,
+    );
   if (env.NODE_ENV === 'production' && !env.PAYPAL_API_BASE)
     throw new ConfigError('PAYPAL_API_BASE is missing: set live, sandbox or a base URL');
   const base = env.PAYPAL_API_BASE ?? 'sandbox';
@@ -220,6 +229,24 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
         'PAYPAL_CERT_URL_PREFIX: each prefix is an https URL ending in / (http only on loopback)',
       );
   }
+  let certRoots: string[] | undefined;
+  if (env.PAYPAL_CERT_CA_FILE) {
+    let pem: string;
+    try {
+      pem = readFileSync(env.PAYPAL_CERT_CA_FILE, 'utf8');
+    } catch {
+      throw new ConfigError('PAYPAL_CERT_CA_FILE cannot be read: a PEM file of root certificates');
+    }
+    certRoots = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    if (certRoots.length === 0)
+      throw new ConfigError('PAYPAL_CERT_CA_FILE holds no PEM certificate');
+  }
+  const certCommonNames =
+    base === 'live'
+      ? ['messageverificationcerts.paypal.com']
+      : base === 'sandbox'
+        ? ['messageverificationcerts.sandbox.paypal.com']
+        : ['messageverificationcerts.paypal.com', 'messageverificationcerts.sandbox.paypal.com'];
   const maxMinor = env.PAYPAL_MAX_MINOR ?? env.PAYMENT_LIMIT_MINOR;
   const minMinor = env.PAYPAL_MIN_MINOR ?? Math.min(100, maxMinor);
   // Above PAYMENT_LIMIT_MINOR the intake would record the payment unmatched: money taken, nothing credited.
@@ -237,6 +264,8 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
     maxMinor,
     orderTtlDays: env.PAYPAL_ORDER_TTL_DAYS ?? 3,
     returnUrl: env.PAYPAL_RETURN_URL,
+    certRoots,
+    certCommonNames,
     cancelUrl: env.PAYPAL_CANCEL_URL,
   };
 }

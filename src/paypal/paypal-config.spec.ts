@@ -44,10 +44,15 @@ describe('PayPal configuration', () => {
       orderTtlDays: 3,
       returnUrl: 'https://webmail.example/paypal/return',
       cancelUrl: undefined,
+      certRoots: undefined,
+      certCommonNames: ['messageverificationcerts.sandbox.paypal.com'],
     });
     expect(build({ ...paypal, PAYPAL_API_BASE: 'live' }).paypal?.apiBase).toBe(
       'https://api-m.paypal.com',
     );
+    expect(build({ ...paypal, PAYPAL_API_BASE: 'live' }).paypal?.certCommonNames).toEqual([
+      'messageverificationcerts.paypal.com',
+    ]);
     const local = build({ ...paypal, PAYPAL_API_BASE: 'http://127.0.0.1:8099' }).paypal!;
     expect(local.apiBase).toBe('http://127.0.0.1:8099');
     expect(local.certUrlPrefixes).toEqual(['http://127.0.0.1:8099/v1/notifications/certs/']);
@@ -57,6 +62,16 @@ describe('PayPal configuration', () => {
     ['no secret', { PAYPAL_CLIENT_SECRET: '' }, /PAYPAL_CLIENT_SECRET/],
     ['no webhook id', { PAYPAL_WEBHOOK_ID: '' }, /PAYPAL_WEBHOOK_ID/],
     ['no return URL', { PAYPAL_RETURN_URL: '' }, /PAYPAL_RETURN_URL/],
+    [
+      'a root file that is not there',
+      { PAYPAL_CERT_CA_FILE: '/nonexistent/roots.pem' },
+      /PAYPAL_CERT_CA_FILE/,
+    ],
+    [
+      'a root file without certificates',
+      { PAYPAL_CERT_CA_FILE: __filename },
+      /PAYPAL_CERT_CA_FILE/,
+    ],
     ['a currency PayPal does not take', { CURRENCY: 'RON' }, /CURRENCY RON .*PayPal/],
     ['another currency PayPal does not take', { CURRENCY: 'KRW' }, /CURRENCY KRW .*PayPal/],
     [

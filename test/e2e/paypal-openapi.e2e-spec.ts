@@ -152,7 +152,11 @@ describe("the PayPal stand-in and the gateway, held to PayPal's Orders v2 specif
     const findings: string[] = [];
     for (const delivery of t.paypal.deliveries) {
       const event = JSON.parse(delivery.body) as { event_type: string; resource: unknown };
-      const envelope = events.validator('#/components/schemas/event');
+      const envelope = events.validator('#/components/schemas/event') as ((
+        d: unknown,
+      ) => boolean) & {
+        errors?: unknown;
+      };
       if (!envelope(event))
         findings.push(`${event.event_type}: ${JSON.stringify(envelope.errors)}`);
       const schema = resourceSchema(event.event_type);

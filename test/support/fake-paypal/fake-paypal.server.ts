@@ -180,8 +180,8 @@ export class FakePayPal {
   webhookTiming: WebhookTiming;
   readonly payer: FakePayer;
 
-  private readonly certificate: TestCertificate;
-  private readonly certName = `CERT-fake-${randomBytes(6).toString('hex')}`;
+  private certificate: TestCertificate;
+  private certName = `CERT-fake-${randomBytes(6).toString('hex')}`;
   private readonly tokens = new Set<string>();
   private readonly captureAnswers = new Map<string, StoredAnswer>();
   private readonly captures = new Map<string, FakeCapture>();
@@ -209,6 +209,17 @@ export class FakePayPal {
 
   get certUrl(): string {
     return `${this.origin}/v1/notifications/certs/${this.certName}`;
+  }
+
+  /** The root the signing certificate chains to: what the service must trust (PAYPAL_CERT_CA_FILE). */
+  get rootPem(): string {
+    return this.certificate.rootPem;
+  }
+
+  /** Signs from now on with another certificate, served under a new URL. */
+  useCertificate(certificate: TestCertificate): void {
+    this.certificate = certificate;
+    this.certName = `CERT-fake-${randomBytes(6).toString('hex')}`;
   }
 
   async start(): Promise<this> {

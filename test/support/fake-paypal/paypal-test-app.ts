@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp, TestApp, TestAppOptions } from '../test-app';
 import { FakePayPal, FakePayPalOptions } from './fake-paypal.server';
 
@@ -23,6 +26,9 @@ export async function startPayPalTestApp(
     clientSecret: 'fake-secret',
     ...options.fake,
   }).start();
+  // The service trusts the stand-in's root as it trusts DigiCert's for PayPal.
+  const roots = join(mkdtempSync(join(tmpdir(), 'paypal-roots-')), 'roots.pem');
+  writeFileSync(roots, paypal.rootPem);
   const t = await startTestApp({
     ...options.app,
     env: {
@@ -31,6 +37,7 @@ export async function startPayPalTestApp(
       PAYPAL_CLIENT_SECRET: 'fake-secret',
       PAYPAL_WEBHOOK_ID: paypal.webhookId,
       PAYPAL_RETURN_URL: 'https://webmail.example/paypal/return',
+      PAYPAL_CERT_CA_FILE: roots,
       ...options.app?.env,
     },
   });
