@@ -31,7 +31,8 @@ interface Row {
   expires_on: Day;
 }
 
-const COLUMNS = 'order_hash, source, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
+const COLUMNS =
+  'order_hash, source, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
 
 const toOrder = (r: Row): PendingOrder => ({
   orderHash: r.order_hash,

@@ -169,7 +169,7 @@ export class PayPalOrdersService {
       if (!capture && !decision.capture) {
         if (order.status !== 'APPROVED' && order.authentication === undefined)
           throw new PayPalOrderNotApproved(
-            'The buyer has not entered a card in PayPal\'s card fields yet; nothing was captured.',
+            "The buyer has not entered a card in PayPal's card fields yet; nothing was captured.",
           );
         throw new CardAuthenticationRefused(
           `3-D Secure did not shift the liability to the card's issuer (${decision.why}); nothing was captured. The buyer may try again, with another card.`,

@@ -256,7 +256,8 @@ function describe(failure: SdkFailure): string {
 /** PayPal's answer read through its schema; an answer without what the service needs is PayPal's fault. */
 function read<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new PayPalUnreachable('PayPal answered without the fields it must send');
+  if (!parsed.success)
+    throw new PayPalUnreachable('PayPal answered without the fields it must send');
   return parsed.data;
 }
 

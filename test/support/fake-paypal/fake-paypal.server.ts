@@ -267,7 +267,10 @@ export class FakePayPal {
    * PayPal captures an approved order whose answer never reaches the service
    * (a lost response): only the webhook that follows tells it.
    */
-  async captureDirectly(orderId: string, options: { silent?: boolean } = {}): Promise<StoredAnswer> {
+  async captureDirectly(
+    orderId: string,
+    options: { silent?: boolean } = {},
+  ): Promise<StoredAnswer> {
     const answer = this.captureNow(orderId);
     const capture = this.orders.get(orderId)?.capture;
     if (options.silent) return answer;
@@ -323,20 +326,26 @@ export class FakePayPal {
 
   /** The buyer pays a card order in PayPal's card fields (the browser's call, not the service's). */
   async payByCard(orderId: string, number: string = TEST_CARDS.threeDsPassed): Promise<number> {
-    const response = await fetch(`${this.origin}/v2/checkout/orders/${orderId}/confirm-payment-source`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.buyerToken()}` },
-      body: JSON.stringify({
-        payment_source: {
-          card: {
-            number,
-            expiry: '2030-12',
-            security_code: '123',
-            name: `${this.payer.givenName} ${this.payer.surname}`,
-          },
+    const response = await fetch(
+      `${this.origin}/v2/checkout/orders/${orderId}/confirm-payment-source`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${this.buyerToken()}`,
         },
-      }),
-    });
+        body: JSON.stringify({
+          payment_source: {
+            card: {
+              number,
+              expiry: '2030-12',
+              security_code: '123',
+              name: `${this.payer.givenName} ${this.payer.surname}`,
+            },
+          },
+        }),
+      },
+    );
     await response.text();
     return response.status;
   }
@@ -347,7 +356,11 @@ export class FakePayPal {
   ): Promise<Delivery | undefined> {
     const capture = this.requireCapture(captureId);
     capture.status =
-      kind === 'refund' ? 'REFUNDED' : kind === 'partial-refund' ? 'PARTIALLY_REFUNDED' : 'REVERSED';
+      kind === 'refund'
+        ? 'REFUNDED'
+        : kind === 'partial-refund'
+          ? 'PARTIALLY_REFUNDED'
+          : 'REVERSED';
     const id = paypalId();
     return this.deliver(
       kind === 'reversal' ? 'PAYMENT.CAPTURE.REVERSED' : 'PAYMENT.CAPTURE.REFUNDED',
@@ -539,7 +552,8 @@ export class FakePayPal {
     if (!this.authorised(req)) {
       return send(res, 401, {
         name: 'AUTHENTICATION_FAILURE',
-        message: 'Authentication failed due to missing authorization header, or invalid authentication credentials.',
+        message:
+          'Authentication failed due to missing authorization header, or invalid authentication credentials.',
         details: [{ issue: 'INVALID_ACCOUNT_STATUS' }],
       });
     }
