@@ -75,6 +75,14 @@ describe('Card top-ups through PayPal, a channel of their own', () => {
       [captureId],
     );
     expect(rows).toEqual([{ channel: 'card', status: 'credited', country: 'FR' }]);
+    // Its anonymity set is the card credits written with it, not PayPal's.
+    expect(
+      await count(t, 'anonymity_group', "channel = 'card' AND amount_minor = 2500"),
+    ).toBeGreaterThan(0);
+    // The VAT report counts it under the country the order was made with.
+    const month = t.clock.today().slice(0, 7);
+    const vat = await t.http.get(`/v1/reports/vat?from=${month}&to=${month}`).set(t.auth('admin'));
+    expect(vat.text).toMatch(new RegExp(`^${month},FR,EUR,1,2500,`, 'm'));
     const ledger = await t.http.get(`/v1/mailboxes/${id}/ledger`).set(t.auth('webmail'));
     expect(ledger.body.entries).toContainEqual(
       expect.objectContaining({ kind: 'credit', channel: 'card', amountMinor: 2500 }),
