@@ -79,13 +79,14 @@ export class PayPalSettlement {
   /**
    * A capture PayPal shows refunded (in part or whole) before the service ever
    * credited it: money came in and went back, so it is journalled for staff
-   * (no code: never credited) and the order is over. The refund is its own event.
+   * (no code: never credited). The order and its code are left to expire: deleting
+   * the code here would write the mailbox's row in the journal row's transaction.
+   * The refund is its own event.
    */
   async settleRefundedBeforeCredit(tx: Tx, capture: PayPalCapture): Promise<CaptureAnswer> {
     const earlier = await this.answerFor(tx, capture.captureId);
     if (earlier) return earlier;
-    const orderHash = this.keys.order(capture.orderId);
-    const pending = await PayPalOrderRepository.lock(tx, orderHash);
+    const pending = await PayPalOrderRepository.lock(tx, this.keys.order(capture.orderId));
     const today = this.clock.today();
     const outcome = await this.intake.take(
       tx,
@@ -101,11 +102,6 @@ export class PayPalSettlement {
       },
       { kind: 'journal-later', settleOn: today },
     );
-    if (pending) {
-      await TopupCodeRepository.take(tx, pending.codeHash, today);
-      await PayPalOrderRepository.delete(tx, orderHash);
-      tx.scrubAfterCommit();
-    }
     if (outcome.status === 'unmatched') return { status: 'unmatched', reason: outcome.reason };
     return (await this.answerFor(tx, capture.captureId)) ?? { status: 'unmatched' };
   }
