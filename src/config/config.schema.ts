@@ -122,6 +122,7 @@ export const envSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
   PAYPAL_CERT_URL_PREFIX: z.string().optional(),
+  PAYPAL_CERT_CA_FILE: z.string().min(1).optional(),
   PAYPAL_MIN_MINOR: z.coerce.number().int().min(1).optional(),
   PAYPAL_MAX_MINOR: z.coerce.number().int().min(1).optional(),
   PAYPAL_ORDER_TTL_DAYS: z.coerce.number().int().min(1).optional(),

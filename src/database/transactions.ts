@@ -18,11 +18,6 @@ export interface Tx {
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   /** ' FOR UPDATE' on PostgreSQL; nothing on SQLite, where writers are serialised anyway. */
   readonly forUpdate: string;
-  /**
-   * Asks for the write-ahead log to be checkpointed and truncated after the
-   * commit; on SQLite every UPDATE or DELETE asks by itself.
-   */
-  scrubAfterCommit(): void;
 }
 
 type Work<T> = (tx: Tx) => Promise<T>;
@@ -35,7 +30,12 @@ interface PreparedSqlite {
   erases: boolean;
 }
 
-/** Statements that overwrite or remove what a row held. */
+/**
+ * Statements that overwrite or remove what a row held: on SQLite, one that
+ * changed a row has the WAL checkpointed and truncated after the commit, so
+ * the old bytes leave the disk (secure_delete zeroes them in the page). On
+ * PostgreSQL dead tuples stay until VACUUM (docs/postgres-retention.md).
+ */
 const ERASING = /^\s*(UPDATE|DELETE)\b/i;
 
 /**
@@ -183,8 +183,6 @@ export class Transactions implements OnApplicationShutdown {
         (await runner.query(sql, [...params], true)).records as T[],
       execute: async (sql: string, params: readonly unknown[] = []) =>
         (await runner.query(sql, [...params], true)).affected ?? 0,
-      // Dead tuples stay until vacuum; docs/threat-model.md says what bounds them.
-      scrubAfterCommit: () => undefined,
     };
   }
 
@@ -233,7 +231,6 @@ export class Transactions implements OnApplicationShutdown {
         if (changes > 0 && erases) onScrub();
         return changes;
       },
-      scrubAfterCommit: onScrub,
     };
   }
 

@@ -110,7 +110,6 @@ export class MailboxesService {
       await FeeAccountRepository.eraseMailbox(tx, pseudonym);
       await OutboxRepository.eraseMailbox(tx, pseudonym);
       await MailboxRepository.delete(tx, pseudonym);
-      tx.scrubAfterCommit();
     });
   }
 
