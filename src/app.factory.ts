@@ -11,6 +11,7 @@ import { PROBLEM_BASE, UnsupportedMediaType, ValidationFailed } from './common/d
 import { duplicateMember } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
+import { addStaffSessionHooks } from './staff/session.hooks';
 
 /**
  * Builds the service as main.ts runs it; tests and benchmarks build it the
@@ -53,6 +54,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   );
   app.enableShutdownHooks();
   addSecurityHeaders(app);
+  addStaffSessionHooks(app);
   addAccessLog(app, options.logger);
   addOpenApi(app);
   await app.init();

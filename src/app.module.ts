@@ -12,6 +12,7 @@ import { JobLock } from './database/job-lock';
 import { BankStatementsController } from './bank/bank-statements.controller';
 import { CashController } from './cash/cash.controller';
 import { CashService } from './cash/cash.service';
+import { CONSOLE_CONTROLLERS, CONSOLE_PROVIDERS } from './console/console.providers';
 import { Clock } from './common/clock';
 import { Idempotency } from './common/idempotency';
 import { KeyedHash } from './common/keyed-hash';
@@ -68,6 +69,7 @@ export class AppModule {
         BankStatementsController,
         ReportsController,
         HealthController,
+        ...CONSOLE_CONTROLLERS,
       ],
       providers: [
         { provide: AppConfig, useValue: options.config },
@@ -103,6 +105,7 @@ export class AppModule {
         ReportsService,
         RetentionService,
         RetentionJob,
+        ...CONSOLE_PROVIDERS,
         ...(options.overrides ?? []),
       ],
       exports: [

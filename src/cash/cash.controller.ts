@@ -17,6 +17,7 @@ import { ApiProblems } from '../common/api-problems';
 import { UnknownCurrency } from '../common/domain-error';
 import { ImplausibleDay } from '../common/payment-day';
 import { CheckSymbolMismatch, TotalsDoNotAddUp } from './cash.errors';
+import { FourEyesRequired } from '../staff/staff.errors';
 
 @ApiTags('cash')
 @ApiBearerAuth()
@@ -41,7 +42,13 @@ export class CashController {
 
   @Post('cash-batches')
   @ApiOperation({ summary: "A day's cash letters at once, all or nothing" })
-  @ApiProblems(UnknownCurrency, ImplausibleDay, CheckSymbolMismatch, TotalsDoNotAddUp)
+  @ApiProblems(
+    UnknownCurrency,
+    ImplausibleDay,
+    CheckSymbolMismatch,
+    TotalsDoNotAddUp,
+    FourEyesRequired,
+  )
   @ApiResponse({ status: 201, standardSchema: cashBatchOutcomeSchema })
   async payBatch(
     @Body({ schema: cashBatchSchema }) body: CashBatch,
