@@ -82,6 +82,7 @@ export class ConsolePagesController {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Billing console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/staff/assets/console.css?v=${css.version}">
 <script type="module" src="/staff/assets/console.js?v=${js.version}"></script>
 </head>

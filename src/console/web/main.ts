@@ -309,11 +309,11 @@ function letters(): void {
         autocapitalize: 'characters',
         'aria-describedby': 'code-status',
       }),
-      status,
     ),
     field('amount', 'amount', { inputmode: 'decimal', autocomplete: 'off' }),
     field('day', 'day', { type: 'date', value: today() }),
     button('recordLetter'),
+    status,
   );
   const input = (id: string) => form.querySelector(`#${id}`) as HTMLInputElement;
   input('code').addEventListener('input', () => {
@@ -471,10 +471,10 @@ function newBatch(container: HTMLElement, message: HTMLElement, reload: () => Pr
         spellcheck: 'false',
         'aria-describedby': 'batch-code-status',
       }),
-      status,
     ),
     field('amount', 'batch-amount', { inputmode: 'decimal', autocomplete: 'off' }),
     button('addLetter'),
+    status,
   );
   const input = (id: string) => form.querySelector(`#${id}`) as HTMLInputElement;
   input('batch-code').addEventListener(
