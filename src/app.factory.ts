@@ -12,6 +12,7 @@ import { duplicateMember } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
 import { addStaffSessionHooks } from './staff/session.hooks';
+import { SESSION_COOKIE, STAFF_SESSION_SCHEME } from './staff/staff-sessions';
 
 /**
  * Builds the service as main.ts runs it; tests and benchmarks build it the
@@ -206,6 +207,7 @@ function addOpenApi(app: NestFastifyApplication): void {
         bearerFormat: undefined,
         description: 'An API key from API_KEYS; its role decides the routes it may use.',
       })
+      .addCookieAuth(SESSION_COOKIE, STAFF_SESSION_SCHEME, 'staff-session')
       .build(),
   );
   // /health and PayPal's webhooks take no API key: say so, rather than say nothing.

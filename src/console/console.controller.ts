@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditTrail } from '../audit/audit-trail';
 import { Forbidden } from '../auth/auth.errors';
@@ -36,6 +43,7 @@ function person(request: FastifyRequest): StaffPrincipal {
 
 @ApiTags('cash')
 @ApiBearerAuth()
+@ApiCookieAuth('staff-session')
 @Roles('staff')
 @Controller('v1/cash-batch-drafts')
 export class CashBatchDraftsController {

@@ -14,6 +14,14 @@ import { newToken, sha256, StaffSecrets } from './staff-secrets';
 /** `__Host-`: Secure, Path=/, no Domain; the browser refuses it any other way. */
 export const SESSION_COOKIE = '__Host-billing-staff';
 export const CSRF_HEADER = 'x-csrf-token';
+/** How the OpenAPI document names the session: one more way in wherever a staff, importer or admin key goes. */
+export const STAFF_SESSION_SCHEME = {
+  type: 'apiKey' as const,
+  in: 'cookie' as const,
+  name: SESSION_COOKIE,
+  description:
+    'A staff console session (POST /v1/staff/session); state-changing requests also send X-CSRF-Token.',
+};
 /** last_seen_at is written at most this often: not one write per request. */
 const TOUCH_EVERY_MS = 60_000;
 

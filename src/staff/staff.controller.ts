@@ -10,7 +10,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditTrail } from '../audit/audit-trail';
 import { Unauthenticated } from '../auth/auth.errors';
@@ -67,6 +67,7 @@ export class StaffSessionController {
   }
 
   @Get('session')
+  @ApiCookieAuth('staff-session')
   @Roles('staff', 'admin')
   @ApiOperation({ summary: 'The signed-in staff account and its CSRF token' })
   @ApiResponse({ status: 200, standardSchema: staffSessionSchema })
@@ -78,6 +79,7 @@ export class StaffSessionController {
   }
 
   @Delete('session')
+  @ApiCookieAuth('staff-session')
   @HttpCode(204)
   @Roles('staff', 'admin')
   @ApiOperation({ summary: 'Sign out: the session ends on the server' })

@@ -106,7 +106,7 @@ describe('the staff console in Chromium', () => {
     await page.getByLabel('One-time code').fill(anna.code(1));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Record letter' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('code');
     await context.close();
   }, 120_000);
 
@@ -143,7 +143,7 @@ describe('the staff console in Chromium', () => {
         await page.keyboard.press('Enter');
         await page.locator('#answer').getByText('A symbol is misread').waitFor();
         expect(sent).toBe(i);
-        expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+        expect(await page.evaluate('document.activeElement?.id')).toBe('code');
         await page.keyboard.press('Control+A');
         await page.keyboard.press('Backspace');
         await page.keyboard.type(spelled);
@@ -160,7 +160,7 @@ describe('the staff console in Chromium', () => {
         .getByText(`${i + 1} letters`)
         .waitFor();
       await expect.poll(() => page.locator('#answer').textContent()).toMatch(/^Credited: €/);
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('code');
     }
     expect(sent).toBe(20);
     expect(await page.locator('.tally').textContent()).toContain(`€${(total / 100).toFixed(2)}`);

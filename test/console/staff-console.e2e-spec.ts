@@ -1,4 +1,5 @@
 import { AuditTrail } from '../../src/audit/audit-trail';
+import { generateCode } from '../../src/codes/code-format';
 import { SESSION_COOKIE } from '../../src/staff/staff-sessions';
 import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -252,7 +253,6 @@ describe('staff accounts, sessions and CSRF', () => {
       .send(aCashPayment({ code: 'K7QM-2XPF-9D' + 'XX' }));
     // A code that fails its check is refused; take an unmatched letter instead.
     expect(unknown.status).toBe(422);
-    const { generateCode } = await import('../../src/codes/code-format');
     const stranger = generateCode();
     const letter = await t.http
       .post('/v1/cash-payments')
