@@ -13,9 +13,12 @@ export function parseTypedAmount(text: string): number | undefined {
   const decimal = /[.,](\d{1,2})$/.exec(bare);
   const whole = (decimal ? bare.slice(0, decimal.index) : bare).replace(/[.,]/g, '');
   if (!/^\d+$/.test(whole)) return undefined;
-  // Grouping separators stand every three digits.
-  const groups = (decimal ? bare.slice(0, decimal.index) : bare).split(/[.,]/);
+  // Grouping separators stand every three digits, all alike, and unlike the decimal one.
+  const wholeText = decimal ? bare.slice(0, decimal.index) : bare;
+  const groups = wholeText.split(/[.,]/);
   if (groups.length > 1 && groups.slice(1).some((g) => g.length !== 3)) return undefined;
+  const separators = new Set(wholeText.replace(/\d/g, ''));
+  if (separators.size > 1 || (decimal && separators.has(bare[decimal.index]))) return undefined;
   const cents = decimal ? decimal[1].padEnd(2, '0') : '00';
   const minor = Number(whole) * 100 + Number(cents);
   return Number.isSafeInteger(minor) && minor > 0 ? minor : undefined;
