@@ -141,10 +141,15 @@ async function main(): Promise<void> {
       await page.keyboard.press('Tab');
       await page.keyboard.type('12,00');
       await page.keyboard.press('Enter');
-      await page
-        .locator('.tally')
-        .getByText(`${i + 1} letters`)
-        .waitFor();
+      // A MutationObserver in the page, not a polling locator: the harness stays off its main thread.
+      await page.evaluate(`new Promise((resolve) => {
+        const tally = document.querySelector('.tally');
+        const done = () => tally.textContent.includes('${i + 1} letters');
+        if (done()) return resolve();
+        new MutationObserver((_, observer) => {
+          if (done()) { observer.disconnect(); resolve(); }
+        }).observe(tally, { childList: true, characterData: true, subtree: true });
+      })`);
     }
     const measured = (await page.evaluate(() =>
       performance.getEntriesByName('letter', 'measure').map((e) => e.duration),

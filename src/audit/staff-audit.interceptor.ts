@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { from, mergeMap, Observable } from 'rxjs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mergeMap, Observable } from 'rxjs';
 import { CASH_BATCHES_PATH } from '../cash/cash.schemas';
 import { AppConfig } from '../config/app-config';
 import { FourEyesRequired, NoteRequired } from '../staff/staff.errors';
@@ -87,16 +87,14 @@ export class StaffAuditInterceptor implements NestInterceptor {
       throw new NoteRequired('Say in a note why it is resolved so; nothing was changed.', [
         { path: 'note', message: 'required from the console' },
       ]);
-    return next
-      .handle()
-      .pipe(
-        mergeMap((answer: unknown) =>
-          from(
-            this.audit
-              .record({ actor: staff.name, ...describe(request, answer as Body) })
-              .then(() => answer),
-          ),
-        ),
-      );
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(
+      mergeMap(async (answer: unknown) => {
+        // A replayed answer (the same Idempotency-Key) was recorded when it was first given.
+        if (reply.getHeader('idempotent-replayed') !== 'true')
+          await this.audit.record({ actor: staff.name, ...describe(request, answer as Body) });
+        return answer;
+      }),
+    );
   }
 }

@@ -13,6 +13,7 @@ import {
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditTrail } from '../audit/audit-trail';
+import { AppConfig } from '../config/app-config';
 import { Unauthenticated } from '../auth/auth.errors';
 import { Public, Roles } from '../auth/roles.decorator';
 import { ApiProblems } from '../common/api-problems';
@@ -42,7 +43,13 @@ export class StaffSessionController {
     @Inject(StaffAccounts) private readonly accounts: StaffAccounts,
     @Inject(StaffSessions) private readonly sessions: StaffSessions,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  /** The cookie lives no longer than the session's absolute timeout. */
+  private get sessionSeconds(): number {
+    return Math.floor(this.config.console.sessionMaxMs / 1000);
+  }
 
   @Post('session')
   @Public()
@@ -56,7 +63,7 @@ export class StaffSessionController {
     const account = await this.accounts.signIn(body.name, body.password, body.oneTimeCode);
     const session = await this.sessions.open(account);
     await this.audit.record({ actor: account.name, action: 'sign-in' });
-    void reply.header('set-cookie', sessionCookie(session.id, 24 * 3600));
+    void reply.header('set-cookie', sessionCookie(session.id, this.sessionSeconds));
     void reply.header('cache-control', 'no-store');
     return {
       name: account.name,

@@ -63,12 +63,17 @@ describe('staff accounts, sessions and CSRF', () => {
   it("gives a session its account's roles: a staff account records letters but may not read the books", async () => {
     const session = await signIn(t, bert);
     const code = await issueCode(t, await registerMailbox(t));
-    const letter = await t.http
-      .post('/v1/cash-payments')
-      .set(session.headers)
-      .send(aCashPayment({ code }));
+    const send = () =>
+      t.http
+        .post('/v1/cash-payments')
+        .set(session.headers)
+        .set('idempotency-key', 'letter-bert-1')
+        .send(aCashPayment({ code }));
+    const letter = await send();
     expect(letter.status).toBe(201);
     expect(letter.body.status).toBe('credited');
+    // Sent again with its key: replayed, and recorded once.
+    expect((await send()).headers['idempotent-replayed']).toBe('true');
     const books = await t.http
       .get('/v1/reports/reconciliation?from=2026-01-01&to=2026-01-02')
       .set('cookie', session.cookie);
