@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { generateSecret, generateSync, generateURI } from 'otplib';
+import { FixedWindowCounter } from '../abuse/fixed-window.counter';
 import { AuditTrail } from '../audit/audit-trail';
 import { ValidationFailed } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
@@ -54,7 +55,12 @@ export class StaffAccounts {
     @Inject(StaffSecrets) private readonly secrets: StaffSecrets,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
     @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.failures = new FixedWindowCounter(config.rateLimits.authFailuresGlobal);
+  }
+
+  /** Failed sign-ins of this process in the current minute, whatever the name. */
+  private readonly failures: FixedWindowCounter;
 
   /** A new account and its one-time enrolment link (the token is in the fragment, never sent in a URL). */
   async add(
@@ -146,6 +152,22 @@ export class StaffAccounts {
    * lock it for a while after SIGN_IN_FAILURES; a code is accepted once.
    */
   async signIn(name: string, password: string, totpCode: string): Promise<StaffAccount> {
+    // A fuse for guessing with ever new names: each costs an argon2 verification.
+    if (this.failures.exhausted('all'))
+      throw new SignInLocked('Too many failed sign-ins in all; try again in a minute.');
+    try {
+      return await this.checkSignIn(name, password, totpCode);
+    } catch (error) {
+      if (error instanceof SignInFailed) this.failures.add('all', 1);
+      throw error;
+    }
+  }
+
+  private async checkSignIn(
+    name: string,
+    password: string,
+    totpCode: string,
+  ): Promise<StaffAccount> {
     const found = await this.transactions.run((tx) => StaffAccountRepository.byName(tx, name));
     if (!found || found.status !== 'active' || !found.passwordHash) {
       await argon2Verify(await DUMMY_HASH, password).catch(() => false);

@@ -332,3 +332,25 @@ describe('staff accounts, sessions and CSRF', () => {
     expect(csv.text.split('\r\n')[0]).toBe('seq,at,actor,action,paymentId,detail,hash');
   });
 });
+
+describe('failed sign-ins in all', () => {
+  it('are limited per process, whatever names they try (AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE)', async () => {
+    const t = await startTestApp({ env: { AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const kim = await anEnrolledAccount(t, 'kim');
+      for (const name of ['nobody', 'noone', 'nemo']) {
+        const res = await t.http
+          .post('/v1/staff/session')
+          .send({ name, password: 'guess guess guess', oneTimeCode: '123456' });
+        expect(res.status).toBe(401);
+      }
+      const fuse = await t.http
+        .post('/v1/staff/session')
+        .send({ name: 'kim', password: kim.password, oneTimeCode: kim.code(1) });
+      expect(fuse.status).toBe(429);
+      expect(fuse.body.type).toMatch(/sign-in-locked$/);
+    } finally {
+      await t.close();
+    }
+  });
+});
