@@ -18,6 +18,9 @@ const LAYERS = [
   ['cash', 'bank', 'paypal'],
   ['mailboxes'],
   ['reports', 'retention', 'health'],
+  ['audit'],
+  ['staff'],
+  ['console'],
   ['cli'],
 ];
 const TOP = 'app\\.module|app\\.factory|main'; // the composition root

@@ -11,6 +11,7 @@ export default tseslint.config(
       '.stryker-tmp/**',
       'reports/**',
       'bench/out/**',
+      'console-assets/**',
     ],
   },
   ...tseslint.configs.recommended,

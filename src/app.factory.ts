@@ -11,6 +11,8 @@ import { PROBLEM_BASE, UnsupportedMediaType, ValidationFailed } from './common/d
 import { duplicateMember } from './http/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
+import { addStaffSessionHooks } from './staff/session.hooks';
+import { SESSION_COOKIE, STAFF_SESSION_SCHEME } from './staff/staff-sessions';
 
 /**
  * Builds the service as main.ts runs it; tests and benchmarks build it the
@@ -53,6 +55,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   );
   app.enableShutdownHooks();
   addSecurityHeaders(app);
+  addStaffSessionHooks(app);
   addAccessLog(app, options.logger);
   addOpenApi(app);
   await app.init();
@@ -204,6 +207,7 @@ function addOpenApi(app: NestFastifyApplication): void {
         bearerFormat: undefined,
         description: 'An API key from API_KEYS; its role decides the routes it may use.',
       })
+      .addCookieAuth(SESSION_COOKIE, STAFF_SESSION_SCHEME, 'staff-session')
       .build(),
   );
   // /health and PayPal's webhooks take no API key: say so, rather than say nothing.

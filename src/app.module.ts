@@ -8,7 +8,9 @@ import { IssuanceLimitGuard } from './abuse/issuance-limit.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BankModule } from './bank/bank.module';
 import { CashModule } from './cash/cash.module';
+import { AuditModule } from './audit/audit.module';
 import { CodesModule } from './codes/codes.module';
+import { ConsoleModule } from './console/console.module';
 import { AppConfig } from './config/app-config';
 import { CoreModule } from './config/core.module';
 import { DatabaseModule } from './database/database.module';
@@ -25,6 +27,7 @@ import { UnmatchedModule } from './payments/unmatched.module';
 import { PayPalModule } from './paypal/paypal.module';
 import { ReportsModule } from './reports/reports.module';
 import { RetentionModule } from './retention/retention.module';
+import { StaffModule } from './staff/staff.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -66,6 +69,9 @@ export class AppModule {
         ReportsModule,
         RetentionModule,
         HealthModule,
+        AuditModule,
+        StaffModule,
+        ConsoleModule,
       ],
       providers: [
         // Guards run in this order: failed keys are limited before ApiKeyGuard

@@ -35,8 +35,12 @@ export class AuthFailureLimitGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>()
-      .headers.authorization;
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, unknown>; staff?: unknown }>();
+    // A signed-in staff session; failed sign-ins are limited per account (StaffAccounts).
+    if (request.staff) return true;
+    const header = request.headers.authorization;
     const presented = typeof header === 'string' ? header : '';
     if (this.isValid(presented)) return true;
     if (!this.global.hit('all'))

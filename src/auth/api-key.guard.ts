@@ -5,10 +5,12 @@ import { AppConfig } from '../config/app-config';
 import { Role } from '../config/config.schema';
 import { Forbidden, Unauthenticated } from './auth.errors';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import type { StaffPrincipal } from './staff-principal';
 
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   role?: Role;
+  staff?: StaffPrincipal;
 }
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
@@ -34,9 +36,16 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
+    // A staff session (src/staff/session.hooks.ts) is one more way in, with its account's roles.
+    if (request.staff) {
+      const granted = allowed.find((r) => request.staff!.roles.includes(r));
+      if (!granted) throw new Forbidden(`a ${request.staff.role} account may not use this route`);
+      request.role = granted;
+      return true;
+    }
     const role = this.roleOf(request.headers.authorization);
     if (!role) throw new Unauthenticated('send Authorization: Bearer <api key>');
-    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (!allowed.includes(role)) throw new Forbidden(`the ${role} role may not use this route`);
     request.role = role;
     return true;

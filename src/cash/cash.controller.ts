@@ -18,6 +18,7 @@ import { UnknownCurrency } from '../common/domain-error';
 import { ImplausibleDay } from '../payments/payment-day';
 import { TotalsDoNotAddUp } from './cash.errors';
 import { CodeMisread } from '../codes/code.errors';
+import { FourEyesRequired } from '../auth/staff-rules.errors';
 
 @ApiTags('cash')
 @ApiBearerAuth()
@@ -42,7 +43,7 @@ export class CashController {
 
   @Post('cash-batches')
   @ApiOperation({ summary: "A day's cash letters at once, all or nothing" })
-  @ApiProblems(UnknownCurrency, ImplausibleDay, CodeMisread, TotalsDoNotAddUp)
+  @ApiProblems(UnknownCurrency, ImplausibleDay, CodeMisread, TotalsDoNotAddUp, FourEyesRequired)
   @ApiResponse({ status: 201, standardSchema: cashBatchOutcomeSchema })
   async payBatch(
     @Body({ schema: cashBatchSchema }) body: CashBatch,

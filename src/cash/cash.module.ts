@@ -9,5 +9,6 @@ import { CashService } from './cash.service';
   imports: [PaymentsModule, HttpModule],
   controllers: [CashController],
   providers: [CashService],
+  exports: [CashService],
 })
 export class CashModule {}

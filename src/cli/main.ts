@@ -16,13 +16,20 @@ import { DomainError } from '../common/domain-error';
 import { FeesService } from '../fees/fees.service';
 import { OpeningBalancesService } from '../mailboxes/opening-balances.service';
 import { readFileSync } from 'node:fs';
+import { AuditTrail } from '../audit/audit-trail';
+import { StaffAccounts } from '../staff/staff-accounts.service';
 
 const USAGE = `usage: billing <command>
   camt inspect <file> [--json]     print a CAMT file's transactions (no database)
   bank import <file|dir>... [--progress]
                                    import bank statements into the configured database
   fees run [--on <day>]            charge the monthly fees due on that day (default today)
-  balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing`;
+  balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing
+  staff add <name> --role staff|admin [--locale de|en]
+                                   a staff account; prints its one-time enrolment link
+  staff disable <name>             end the account and every session of it at once
+  staff list                       accounts, roles, status, last sign-in
+  audit verify                     check the audit trail's chain; names the first broken record`;
 
 /** The whole service's module, loaded only by the commands that need it. */
 function serviceModule(): typeof AppModule {
@@ -132,8 +139,77 @@ export async function run(argv: string[]): Promise<number> {
       }
     });
   }
+  if (group === 'staff' || (group === 'audit' && command === 'verify')) {
+    const outcome = await staffCommand(group, command, rest);
+    if (outcome !== undefined) return outcome;
+  }
   process.stderr.write(USAGE + '\n');
   return 2;
+}
+
+/** `staff …` and `audit verify` (src/staff, src/audit); undefined: not one of them. */
+async function staffCommand(
+  group: string,
+  command: string | undefined,
+  rest: string[],
+): Promise<number | undefined> {
+  const option = (name: string) => {
+    const i = rest.indexOf(`--${name}`);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const name = rest[0];
+  if (group === 'audit') {
+    return withApp(async (app) => {
+      const check = await app.get(AuditTrail).verify();
+      if (check.ok) {
+        process.stdout.write(`audit verify: ${check.records} records, the chain holds\n`);
+        return 0;
+      }
+      process.stdout.write(
+        `audit verify: record ${check.brokenAt} of ${check.records} breaks the chain: ${check.reason}\n`,
+      );
+      return 1;
+    });
+  }
+  if (command === 'add' && name && !name.startsWith('--')) {
+    const role = option('role');
+    const locale = option('locale') ?? 'de';
+    if ((role !== 'staff' && role !== 'admin') || (locale !== 'de' && locale !== 'en')) {
+      process.stderr.write('staff add: --role staff|admin is required; --locale is de or en\n');
+      return 2;
+    }
+    return withApp(async (app) => {
+      try {
+        const { link } = await app.get(StaffAccounts).add(name, role, locale);
+        process.stdout.write(`${name} (${role}): enrol once, within 72 hours, at\n${link}\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        process.stderr.write(`staff add: ${error.message}\n`);
+        return 1;
+      }
+    });
+  }
+  if (command === 'disable' && name) {
+    return withApp(async (app) => {
+      if (await app.get(StaffAccounts).disable(name)) {
+        process.stdout.write(`${name} is disabled; its sessions have ended\n`);
+        return 0;
+      }
+      process.stderr.write(`staff disable: no account ${name}\n`);
+      return 1;
+    });
+  }
+  if (command === 'list') {
+    return withApp(async (app) => {
+      for (const a of await app.get(StaffAccounts).list())
+        process.stdout.write(
+          `${a.name}\t${a.role}\t${a.locale}\t${a.status}\t${a.lastSignInAt ?? 'never signed in'}\n`,
+        );
+      return 0;
+    });
+  }
+  return undefined;
 }
 
 if (require.main === module) {

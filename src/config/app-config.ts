@@ -97,6 +97,13 @@ export class AppConfig {
   readonly retentionYears: number;
   /** A payment's day (a cash letter's receivedOn) may lie at most this many days in the past. */
   readonly paymentDayMaxAgeDays: number;
+  /** The staff console: four eyes on cash batches, session timeouts, the address in enrolment links. */
+  readonly console: {
+    readonly fourEyes: boolean;
+    readonly sessionIdleMs: number;
+    readonly sessionMaxMs: number;
+    readonly url: string;
+  };
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -143,6 +150,12 @@ export class AppConfig {
     this.webhook = webhookConfig(env);
     this.retentionYears = env.RETENTION_YEARS;
     this.paymentDayMaxAgeDays = env.PAYMENT_DAY_MAX_AGE_DAYS;
+    this.console = {
+      fourEyes: (env.CASH_FOUR_EYES ?? (this.production ? 'true' : 'false')) === 'true',
+      sessionIdleMs: env.STAFF_SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: env.STAFF_SESSION_MAX_HOURS * 3_600_000,
+      url: (env.CONSOLE_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+    };
     // A payment older than the retention period would be recorded only to be purged.
     if (this.paymentDayMaxAgeDays >= 365 * this.retentionYears)
       throw new ConfigError('PAYMENT_DAY_MAX_AGE_DAYS must be shorter than RETENTION_YEARS');

@@ -106,6 +106,11 @@ export const envSchema = z.object({
   WEBHOOK_INTERVAL_SECONDS: intFromEnv(60, 1),
   RETENTION_YEARS: intFromEnv(8, 1),
   PAYMENT_DAY_MAX_AGE_DAYS: intFromEnv(90, 0),
+  // Staff console (docs/decisions/0009-staff-console.md). CASH_FOUR_EYES defaults to on in production.
+  CASH_FOUR_EYES: z.enum(['true', 'false']).optional(),
+  STAFF_SESSION_IDLE_MINUTES: intFromEnv(30, 1),
+  STAFF_SESSION_MAX_HOURS: intFromEnv(10, 1),
+  CONSOLE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CREDITOR_NAME: z.string().min(1).default('Example Mail GmbH'),
   CREDITOR_IBAN: z.string().min(15).default('DE02120300000000202051'),
   CREDITOR_BIC: z.string().min(8).default('BYLADEM1001'),

@@ -24,6 +24,7 @@ import {
   unmatchedListSchema,
 } from './unmatched.schemas';
 import { ApiProblems } from '../http/api-problems';
+import { NoteRequired } from '../auth/staff-rules.errors';
 import { NotFound } from '../common/domain-error';
 import { CodeMisread } from '../codes/code.errors';
 import {
@@ -50,7 +51,14 @@ export class UnmatchedController {
   @Post(':paymentId/resolution')
   @UseInterceptors(MatchFailureInterceptor)
   @ApiOperation({ summary: 'Settle an unmatched payment: credit a code, refunded or kept' })
-  @ApiProblems(NotFound, CodeMisread, AlreadyResolved, CodeNotLive, PaymentNotCreditable)
+  @ApiProblems(
+    NotFound,
+    CodeMisread,
+    AlreadyResolved,
+    CodeNotLive,
+    PaymentNotCreditable,
+    NoteRequired,
+  )
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiResponse({ status: 200, standardSchema: resolvedSchema })
   async resolve(

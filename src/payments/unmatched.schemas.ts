@@ -22,11 +22,18 @@ export const unmatchedListSchema = z
   .meta({ id: 'UnmatchedPayments' });
 export type UnmatchedList = z.infer<typeof unmatchedListSchema>;
 
+/** Why staff resolved it so: kept in the audit trail only (codes cut out); required from the console. */
+const resolutionNote = z.string().trim().min(1).max(500).optional();
+
 export const resolutionSchema = z
   .discriminatedUnion('action', [
-    z.strictObject({ action: z.literal('credit-code'), code: z.string().min(1).max(64) }),
-    z.strictObject({ action: z.literal('refunded') }),
-    z.strictObject({ action: z.literal('kept') }),
+    z.strictObject({
+      action: z.literal('credit-code'),
+      code: z.string().min(1).max(64),
+      note: resolutionNote,
+    }),
+    z.strictObject({ action: z.literal('refunded'), note: resolutionNote }),
+    z.strictObject({ action: z.literal('kept'), note: resolutionNote }),
   ])
   .meta({ id: 'Resolution' });
 export type Resolution = z.infer<typeof resolutionSchema>;

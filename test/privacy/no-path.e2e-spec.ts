@@ -57,6 +57,22 @@ const TABLES: Record<string, { side: Side; why: string }> = {
     why: 'how many credits each settlement batch holds per day, channel and amount: counts, no row of either side',
   },
   migrations: { side: 'neutral', why: "TypeORM's record of the migrations that ran" },
+  staff_account: {
+    side: 'neutral',
+    why: 'staff accounts: name, role, locale, argon2id hash, sealed TOTP secret; no payer, no mailbox',
+  },
+  staff_session: {
+    side: 'neutral',
+    why: 'console sessions: a digest of the cookie, the account, two times',
+  },
+  cash_batch_draft: {
+    side: 'neutral',
+    why: 'a batch waiting for its second person: who, the day, a count and the letters sealed under SECRET_KEY; deleted at confirmation',
+  },
+  audit_record: {
+    side: 'neutral',
+    why: 'staff side: who did what and when (a time of a staff action), payment ids but no mailbox and no code; test/console/staff-console.e2e-spec.ts checks it shares nothing with the mailbox side',
+  },
 };
 
 /**

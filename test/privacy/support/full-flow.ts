@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ALPHABET } from '../../../src/codes/code-format';
+import { ALPHABET, generateCode } from '../../../src/codes/code-format';
+import { anEnrolledAccount, signIn } from '../../console/staff-support';
 import { Role } from '../../../src/config/config.schema';
 import { aCashPayment, aMailboxId, issueCode, registerMailbox } from '../../support/builders';
 import { aCamtDocument, AnEntry } from '../../support/camt-builder';
@@ -18,7 +19,7 @@ export interface FlowTrace {
   /** Every mailbox id the flow used, in clear, as the webmail backend sent it. */
   mailboxIds: string[];
   /** Codes credited, by channel, as issued (grouped: `K7QM-2XPF-9D3A`). */
-  redeemed: Record<'cash' | 'cashBatch' | 'bank' | 'resolution' | 'paypal', string[]>;
+  redeemed: Record<'cash' | 'cashBatch' | 'bank' | 'resolution' | 'paypal' | 'console', string[]>;
   /** Issued first and never paid: its hash must still be in the database (the scan works). */
   openCode: string;
   openMailboxId: string;
@@ -194,6 +195,7 @@ export async function runFullFlow(t: TestApp, options: FlowOptions = {}): Promis
     .set(as('staff'))
     .send({ action: 'refunded' });
   ok(refunded.status, 200, 'refund', refunded.text);
+  const byConsole = await throughTheConsole(t, [alice, bob, carol]);
   // The settlement writes what waits (the letters' credits, the capture's
   // journal row), as its interval would; the code issued after it is still
   // in the WAL when the scan reads it.
@@ -208,6 +210,7 @@ export async function runFullFlow(t: TestApp, options: FlowOptions = {}): Promis
       bank: [...bankCodes, ...paidInBulk],
       resolution: [found],
       paypal,
+      console: byConsole,
     },
     openCode,
     openMailboxId: frank,
@@ -228,6 +231,55 @@ export async function runFullFlow(t: TestApp, options: FlowOptions = {}): Promis
  */
 async function payByPayPal(_t: TestApp): Promise<string[]> {
   return [];
+}
+
+/**
+ * The staff console's part of the day: a letter and a four-eyes batch entered
+ * through staff sessions, and an unmatched letter resolved with a note that
+ * names a paid code. The audit trail they write and the batch draft they erase
+ * are on disk for the scan; the note's code must not be.
+ */
+async function throughTheConsole(t: TestApp, mailboxes: string[]): Promise<string[]> {
+  const enterer = await signIn(
+    t,
+    await anEnrolledAccount(t, `flow-${randomBytes(3).toString('hex')}`),
+  );
+  const confirmer = await signIn(
+    t,
+    await anEnrolledAccount(t, `flow-${randomBytes(3).toString('hex')}`),
+  );
+  const codes = [];
+  for (const mailbox of mailboxes) codes.push(await issueCode(t, mailbox));
+  const letter = await t.http
+    .post('/v1/cash-payments')
+    .set(enterer.headers)
+    .send(aCashPayment({ code: codes[0] }));
+  ok(letter.status, 201, 'console letter', letter.text);
+  const draft = await t.http
+    .post('/v1/cash-batch-drafts')
+    .set(enterer.headers)
+    .send({
+      receivedOn: dayOf(new Date()),
+      currency: 'EUR',
+      entries: codes.slice(1).map((code) => ({ code, amountMinor: 700 })),
+    });
+  ok(draft.status, 201, 'console batch draft', draft.text);
+  const confirmed = await t.http
+    .post(`/v1/cash-batch-drafts/${draft.body.batchId}/confirmation`)
+    .set(confirmer.headers)
+    .send({ countedTotalMinor: 700 * (codes.length - 1) });
+  ok(confirmed.status, 201, 'console batch confirmation', confirmed.text);
+  const stray = await t.http
+    .post('/v1/cash-payments')
+    .set(enterer.headers)
+    .send(aCashPayment({ code: generateCode() }));
+  ok(stray.status, 201, 'console letter without a live code', stray.text);
+  const kept = await t.http
+    .post(`/v1/unmatched-payments/${stray.body.paymentId}/resolution`)
+    .set(confirmer.headers)
+    .send({ action: 'kept', note: `the payer meant ${codes[0]}, already paid; kept` });
+  ok(kept.status, 200, 'console resolution', kept.text);
+  return codes;
 }
 
 /** Every code the flow paid. */
