@@ -40,6 +40,7 @@ import { ReportsController } from './reports/reports.controller';
 import { ReportsService } from './reports/reports.service';
 import { RetentionJob } from './retention/retention.job';
 import { RetentionService } from './retention/retention.service';
+import { TokensModule } from './tokens/tokens.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -59,6 +60,7 @@ export class AppModule {
       imports: [
         DatabaseModule,
         PayPalModule,
+        TokensModule,
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
       ],
       controllers: [
@@ -115,6 +117,7 @@ export class AppModule {
         PaymentIntake,
         Settlement,
         JobLock,
+        TopupCodesService,
       ],
     };
   }

@@ -3,7 +3,8 @@ import { Tx } from '../database/transactions';
 import { ROWS_PER_STATEMENT } from './settlement/rows';
 import { Channel, UnmatchedReason } from './received-payment';
 
-export type PaymentStatus = 'credited' | 'unmatched' | 'refunded' | 'kept';
+/** `reserved`: credited to a token reserve (src/tokens), a payment-side balance, not a mailbox. */
+export type PaymentStatus = 'credited' | 'reserved' | 'unmatched' | 'refunded' | 'kept';
 
 export interface NewPayment {
   id: string;

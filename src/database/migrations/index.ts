@@ -5,6 +5,7 @@ import { Fees1764000000200 } from './1764000000200-fees';
 import { EventOutbox1764000000201 } from './1764000000201-event-outbox';
 import { ClosedLedgerTotals1764000000202 } from './1764000000202-closed-ledger-totals';
 import { Settlement1764000000300 } from './1764000000300-settlement';
+import { Tokens1764000000900 } from './1764000000900-tokens';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   EventOutbox1764000000201,
   ClosedLedgerTotals1764000000202,
   Settlement1764000000300,
+  Tokens1764000000900,
 ];
