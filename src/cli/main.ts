@@ -16,13 +16,15 @@ import { DomainError } from '../common/domain-error';
 import { FeesService } from '../fees/fees.service';
 import { OpeningBalancesService } from '../mailboxes/opening-balances.service';
 import { readFileSync } from 'node:fs';
+import { TokenKeys } from '../tokens/token-keys.service';
 
 const USAGE = `usage: billing <command>
   camt inspect <file> [--json]     print a CAMT file's transactions (no database)
   bank import <file|dir>... [--progress]
                                    import bank statements into the configured database
   fees run [--on <day>]            charge the monthly fees due on that day (default today)
-  balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing`;
+  balances import <csv>            opening balances (mailbox id, amount, currency), all or nothing
+  tokens rotate                    a new key for every token denomination; old keys still redeem`;
 
 /** The whole service's module, loaded only by the commands that need it. */
 function serviceModule(): typeof AppModule {
@@ -130,6 +132,13 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`balances import: ${error.message}\n`);
         return 1;
       }
+    });
+  }
+  if (group === 'tokens' && command === 'rotate' && args.length === 0) {
+    return withApp(async (app) => {
+      const outcome = await app.get(TokenKeys).rotate();
+      process.stdout.write(JSON.stringify(outcome) + '\n');
+      return 0;
     });
   }
   process.stderr.write(USAGE + '\n');

@@ -118,16 +118,17 @@ export class TokenKeys implements OnModuleInit {
   }
 
   /**
-   * A new key for every denomination, signing from today; the keys before it
-   * stop signing today but their tokens stay redeemable until their epoch's
-   * redemption ends. A second rotation on one day changes nothing.
+   * A new key for every denomination, published at once and signing from
+   * tomorrow: clients that read the directory today already know it. The keys
+   * before it sign to the end of today; their tokens stay redeemable until
+   * their epoch's redemption ends. A second rotation on one day changes nothing.
    */
   async rotate(): Promise<{ rotated: number }> {
-    const today = this.clock.today();
+    const tomorrow = addDays(this.clock.today(), 1);
     const keys = await this.reload();
     let rotated = 0;
     for (const denomination of this.config.tokens.denominationsMinor) {
-      if (await this.create(denomination, today, keys, true)) rotated++;
+      if (await this.create(denomination, tomorrow, keys, true)) rotated++;
     }
     await this.reload();
     return { rotated };
@@ -135,13 +136,14 @@ export class TokenKeys implements OnModuleInit {
 
   private async create(
     denominationMinor: number,
-    today: Day,
+    notBefore: Day,
     existing: readonly TokenKey[],
     rotate = false,
   ): Promise<boolean> {
     const { epochDays, redeemDays } = this.config.tokens;
-    const signUntil = addDays(today, epochDays - 1);
+    const signUntil = addDays(notBefore, epochDays - 1);
     // A token request names its key by one byte: no two keys that sign may share it.
+    const today = this.clock.today();
     const taken = new Set(existing.filter((k) => k.signUntil >= today).map((k) => k.truncatedId));
     let pair: { publicKey: KeyObject; privateKey: KeyObject };
     let tokenKey: Buffer;
@@ -157,7 +159,7 @@ export class TokenKeys implements OnModuleInit {
       currency: this.config.currency,
       publicKey: tokenKey.toString('base64url'),
       privateKey: this.seal(keyId, pair.privateKey.export({ format: 'der', type: 'pkcs8' })),
-      notBefore: today,
+      notBefore,
       signUntil,
       redeemUntil: addDays(signUntil, redeemDays),
     };
@@ -167,8 +169,8 @@ export class TokenKeys implements OnModuleInit {
           tx,
           denominationMinor,
           this.config.currency,
-          today,
-          addDays(today, -1),
+          notBefore,
+          addDays(notBefore, -1),
         );
       return TokenKeyRepository.insert(tx, stored);
     });

@@ -4,6 +4,8 @@ import { KeyedHash } from '../../src/common/keyed-hash';
 import { parseCode } from '../../src/codes/code-format';
 import { addDays } from '../../src/common/day';
 import { aCashPayment, count, creditedTo, registerMailbox } from '../support/builders';
+import { TokenKeys } from '../../src/tokens/token-keys.service';
+import { TokensService } from '../../src/tokens/tokens.service';
 import { startTestApp, TestApp } from '../support/test-app';
 import { tokenClient } from '../support/token-client';
 
@@ -155,7 +157,7 @@ describe('blind-signed tokens over HTTP', () => {
     const code = await paidReserve(200);
     const [early, kept] = await tokenClient(t).withdraw(code, 200);
     const mailbox = await registerMailbox(t);
-    const keys = t.app.get((await import('../../src/tokens/token-keys.service')).TokenKeys);
+    const keys = t.app.get(TokenKeys);
     const before = await keys.live();
     // Rotate: the old key stops signing, its tokens stay good until its redemption ends.
     t.clock.advance(1);
@@ -213,9 +215,9 @@ describe('blind-signed tokens over HTTP', () => {
     const code = await paidReserve(350);
     await tokenClient(t).withdraw(code, 300);
     t.clock.advance(t.config.tokens.reserveTtlDays + 1);
-    const keys = t.app.get((await import('../../src/tokens/token-keys.service')).TokenKeys);
+    const keys = t.app.get(TokenKeys);
     await keys.ensureSigning();
-    const tokens = t.app.get((await import('../../src/tokens/tokens.service')).TokensService);
+    const tokens = t.app.get(TokensService);
     const expired = await tokens.expire();
     expect(expired.writtenOffMinor).toBeGreaterThanOrEqual(50);
     const report = await t.http
