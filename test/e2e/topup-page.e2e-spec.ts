@@ -104,14 +104,17 @@ describe('the top-up page in Chromium', () => {
   it('creates a reserve, shows a GiroCode that decodes to the transfer, and redeems the tokens after a cash letter', async () => {
     const page = await browser.newPage();
     const violations: string[] = [];
+    page.on('pageerror', (e) => violations.push(e.message));
     page.on('console', (m) => {
+      if (process.env.DEBUG_TOPUP) console.log(m.text());
       if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text());
     });
     await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
     const frame = page.frameLocator('#topup');
     await frame.locator('#amount').fill('17.00');
     await frame.locator('#create').click();
-    const code = (await frame.locator('#code').textContent({ timeout: 30_000 }))!.trim();
+    await frame.locator('#pay').waitFor({ state: 'visible', timeout: 30_000 });
+    const code = (await frame.locator('#code').textContent())!.trim();
     expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
     // The GiroCode as drawn: rasterised in the webmail page and read by a QR decoder.
