@@ -9,7 +9,7 @@ import { Tx } from '../database/transactions';
 export const ReserveRepository = {
   async insert(tx: Tx, reserve: { codeHash: string; currency: string; expiresOn: Day }) {
     await tx.execute(
-      'INSERT INTO token_reserve (code_hash, balance_minor, currency, expires_on) VALUES ($1, 0, $2, $3)',
+      'INSERT INTO token_reserve (reserve_hash, balance_minor, currency, expires_on) VALUES ($1, 0, $2, $3)',
       [reserve.codeHash, reserve.currency, reserve.expiresOn],
     );
   },
@@ -17,17 +17,17 @@ export const ReserveRepository = {
   /** Which of these hashes are reserves that can still be paid and withdrawn from. */
   async findLive(tx: Tx, codeHashes: readonly string[], today: Day): Promise<string[]> {
     if (codeHashes.length === 0) return [];
-    const rows = await tx.query<{ code_hash: string }>(
-      `SELECT code_hash FROM token_reserve WHERE expires_on >= $1
-          AND code_hash IN (${placeholders(codeHashes.length, 2)})`,
+    const rows = await tx.query<{ reserve_hash: string }>(
+      `SELECT reserve_hash FROM token_reserve WHERE expires_on >= $1
+          AND reserve_hash IN (${placeholders(codeHashes.length, 2)})`,
       [today, ...codeHashes],
     );
-    return rows.map((r) => r.code_hash);
+    return rows.map((r) => r.reserve_hash);
   },
 
   async credit(tx: Tx, codeHash: string, amountMinor: number, today: Day): Promise<boolean> {
     const n = await tx.execute(
-      'UPDATE token_reserve SET balance_minor = balance_minor + $2 WHERE code_hash = $1 AND expires_on >= $3',
+      'UPDATE token_reserve SET balance_minor = balance_minor + $2 WHERE reserve_hash = $1 AND expires_on >= $3',
       [codeHash, amountMinor, today],
     );
     return n === 1;
@@ -46,7 +46,7 @@ export const ReserveRepository = {
   ): Promise<number | undefined> {
     const [row] = await tx.query<{ balance_minor: number | string }>(
       `UPDATE token_reserve SET balance_minor = balance_minor - $2
-        WHERE code_hash = $1 AND expires_on >= $3 AND balance_minor >= $2 RETURNING balance_minor`,
+        WHERE reserve_hash = $1 AND expires_on >= $3 AND balance_minor >= $2 RETURNING balance_minor`,
       [codeHash, amountMinor, today],
     );
     return row ? Number(row.balance_minor) : undefined;
@@ -62,7 +62,7 @@ export const ReserveRepository = {
       currency: string;
       expires_on: string;
     }>(
-      'SELECT balance_minor, currency, expires_on FROM token_reserve WHERE code_hash = $1 AND expires_on >= $2',
+      'SELECT balance_minor, currency, expires_on FROM token_reserve WHERE reserve_hash = $1 AND expires_on >= $2',
       [codeHash, today],
     );
     return row

@@ -50,13 +50,13 @@ describe('blind-signed tokens over HTTP', () => {
     const parsed = parseCode(res.body.code as string);
     expect(parsed.ok).toBe(true);
     const hash = t.app.get(KeyedHash).code(parsed.ok ? parsed.canonical : '');
-    const rows = await t.sql('SELECT * FROM token_reserve WHERE code_hash = $1', [hash]);
+    const rows = await t.sql('SELECT * FROM token_reserve WHERE reserve_hash = $1', [hash]);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]).sort()).toEqual([
       'balance_minor',
-      'code_hash',
       'currency',
       'expires_on',
+      'reserve_hash',
     ]);
   });
 

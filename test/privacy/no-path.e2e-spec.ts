@@ -53,6 +53,30 @@ const TABLES: Record<string, { side: Side; why: string }> = {
     why: 'how many credits each settlement batch holds per day, channel and amount: counts, no row of either side',
   },
   migrations: { side: 'neutral', why: "TypeORM's record of the migrations that ran" },
+  token_reserve: {
+    side: 'payment',
+    why: "token reserves: a code's keyed hash, a balance, a day of expiry; no mailbox (src/tokens)",
+  },
+  token_key: {
+    side: 'neutral',
+    why: 'the issuer keys, one per denomination and epoch, shared by every token they sign',
+  },
+  token_issued: {
+    side: 'neutral',
+    why: 'how many tokens were withdrawn per day and denomination: counts, no row of either side',
+  },
+  token_redeemed: {
+    side: 'neutral',
+    why: 'how many tokens were redeemed per day and denomination: counts, no row of either side',
+  },
+  token_write_off: {
+    side: 'neutral',
+    why: 'what expired reserves still held, per day: sums, no row of either side',
+  },
+  token_spent: {
+    side: 'mailbox',
+    why: 'nonces of redeemed tokens, until their key stops redeeming; a nonce never passes the withdrawal',
+  },
 };
 
 /**
@@ -68,6 +92,8 @@ const SHARED_BY_DESIGN: Record<string, string> = {
   currency: 'three letters',
   booked_on: 'a day, the anonymity set of invariant 6',
   country: 'VAT evidence; moves from the code to the payment',
+  expires_on:
+    "a day: a mailbox's codes and the token reserves expire alike, by RESERVE_TTL_DAYS and CODE_TTL_DAYS",
 };
 
 /**
@@ -79,6 +105,7 @@ const REVIEWED_WIDE_COLUMNS: Record<string, string> = {
   'pending_payment.payer_iban': 'the same column of a journal row waiting for settlement',
   'idempotent_request.key_hash': 'keyed hash of an Idempotency-Key, its own HMAC subkey',
   'idempotent_request.fingerprint': 'keyed hash of a request body, its own HMAC subkey',
+  'token_reserve.reserve_hash': "keyed hash of a reserve's code; a reserve has no mailbox",
 };
 
 /** Names that say "this points at a mailbox": on the payment side they are a path. */

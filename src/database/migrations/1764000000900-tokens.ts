@@ -40,7 +40,7 @@ export class Tokens1764000000900 implements MigrationInterface {
         name: 'token_reserve',
         withoutRowid: true,
         columns: [
-          { name: 'code_hash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'reserve_hash', type: 'varchar', length: '64', isPrimary: true },
           { name: 'balance_minor', type: 'bigint', default: 0 },
           { name: 'currency', type: 'varchar', length: '3' },
           day('expires_on'),
