@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.mjs'] },
+  { ignores: ['dist/**', 'topup-build/**', 'node_modules/**', 'data/**', 'coverage/**', '*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {
