@@ -11,7 +11,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { publicVerif } from '@cloudflare/privacypass-ts';
 import { Clock } from '../common/clock';
 import { addDays, Day } from '../common/day';
@@ -40,12 +40,12 @@ export interface TokenKey {
 const RELOAD_MS = 60_000;
 
 /**
- * The issuer's denomination keys: generated at start where a denomination has
- * none that signs today, rotated by `tokens rotate`, read back (and decrypted)
+ * The issuer's denomination keys: generated on first use each day where a
+ * denomination has none that signs today, rotated by `tokens rotate`, read back (and decrypted)
  * from the database, so every instance signs with the same keys.
  */
 @Injectable()
-export class TokenKeys implements OnModuleInit {
+export class TokenKeys {
   private readonly sealKey: Buffer;
   private cache?: { loadedAt: number; day: Day; keys: TokenKey[] };
 
@@ -59,13 +59,22 @@ export class TokenKeys implements OnModuleInit {
     );
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.ensureSigning();
-  }
+  /**
+   * Keys are made when first needed, not at start: a service (or a test) that
+   * never serves tokens makes none, and no start waits for RSA key generation.
+   */
+  private ensured?: { day: Day; done: Promise<number> };
 
   /** Keys whose tokens are redeemed today; those that sign today among them. */
   async live(): Promise<TokenKey[]> {
     const today = this.clock.today();
+    if (this.ensured?.day !== today) {
+      const done = this.ensureSigning();
+      this.ensured = { day: today, done };
+      // A failure is tried again by the next caller.
+      done.catch(() => (this.ensured = undefined));
+    }
+    await this.ensured.done;
     const cached = this.cache;
     if (cached && cached.day === today && Date.now() - cached.loadedAt < RELOAD_MS)
       return cached.keys;
@@ -102,6 +111,7 @@ export class TokenKeys implements OnModuleInit {
   async ensureSigning(): Promise<number> {
     const today = this.clock.today();
     const keys = await this.reload();
+    let tried = 0;
     let made = 0;
     for (const denomination of this.config.tokens.denominationsMinor) {
       const signing = keys.some(
@@ -111,9 +121,12 @@ export class TokenKeys implements OnModuleInit {
           k.notBefore <= today &&
           today <= k.signUntil,
       );
-      if (!signing && (await this.create(denomination, today, keys))) made++;
+      if (signing) continue;
+      tried++;
+      if (await this.create(denomination, today, keys)) made++;
     }
-    if (made > 0) await this.reload();
+    // Another instance may have won a denomination (its key, not ours, is stored): read them back.
+    if (tried > 0) await this.reload();
     return made;
   }
 

@@ -35,9 +35,24 @@ describe('two instances racing for the same tokens and reserves', () => {
     return res.body.code as string;
   }
 
-  it('shares one key per denomination between the instances', async () => {
+  it('shares one key per denomination between the instances, made by whichever needs them first', async () => {
+    expect(await count(a, 'token_key')).toBe(0);
+    const [fromA, fromB] = await Promise.all(
+      [a, b].map((instance) => instance.http.get('/.well-known/private-token-issuer-directory')),
+    );
     expect(await count(a, 'token_key')).toBe(2);
-  });
+    const keysOf = (res: { text: string }) =>
+      (JSON.parse(res.text) as { 'token-keys': { 'token-key': string }[] })['token-keys']
+        .map((k) => k['token-key'])
+        .sort();
+    // Both made keys at once; one instance's won, and the other reads them back.
+    const again = await b.http.get('/.well-known/private-token-issuer-directory');
+    expect(keysOf(again)).toEqual(
+      keysOf(await a.http.get('/.well-known/private-token-issuer-directory')),
+    );
+    expect(keysOf(again)).toHaveLength(2);
+    expect([fromA.status, fromB.status]).toEqual([200, 200]);
+  }, 120_000);
 
   it('credits a token redeemed at both instances at once exactly once', async () => {
     const code = await paidReserve(1000);

@@ -16,7 +16,9 @@ describe('blind-signed tokens over HTTP', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ env: { TOKEN_DENOMINATIONS_MINOR: '100,500,1000' } });
-  }, 60_000);
+    // Keys are made on first use: here, not inside a test's time.
+    await t.app.get(TokenKeys).live();
+  }, 120_000);
   afterAll(async () => t?.close());
 
   async function paidReserve(amountMinor: number): Promise<string> {
@@ -177,7 +179,7 @@ describe('blind-signed tokens over HTTP', () => {
     expect(late.body.type).toMatch(/token-key-expired$/);
     t.clock.set(new Date().toISOString().slice(0, 10));
     await keys.reload();
-  });
+  }, 120_000);
 
   it('lists keys per denomination in the issuer directory (RFC 9578 format)', async () => {
     const res = await t.http.get('/.well-known/private-token-issuer-directory');
@@ -234,5 +236,5 @@ describe('blind-signed tokens over HTTP', () => {
     expect(day.reserveCredits.amountMinor).toBeGreaterThan(0);
     expect(day.consistent).toBe(true);
     t.clock.set(today);
-  });
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenKeys } from '../../src/tokens/token-keys.service';
 import { buildTopupPage } from '../../src/tokens/page/build';
 import { aCashPayment, creditedTo, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -92,6 +93,7 @@ describe('the top-up page in Chromium', () => {
     await t.app.listen(0, '127.0.0.1');
     billing = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     mailbox = await registerMailbox(t);
+    await t.app.get(TokenKeys).live();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   }, 120_000);
 

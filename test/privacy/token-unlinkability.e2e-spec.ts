@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenKeys } from '../../src/tokens/token-keys.service';
 import { TopupClient } from '../../src/tokens/client/topup-client';
 import { aCashPayment, registerMailbox } from '../support/builders';
 import { onPostgres } from '../support/test-database';
@@ -100,7 +101,8 @@ describe('an observer holding the database, every log line and every HTTP exchan
       logLevel: 'debug',
       env: { TOKEN_DENOMINATIONS_MINOR: '100,500' },
     });
-  }, 60_000);
+    await t.app.get(TokenKeys).live();
+  }, 120_000);
   afterAll(async () => t?.close());
 
   /** supertest, recording what the service saw and answered. */
