@@ -93,6 +93,32 @@ export const TokenBooksRepository = {
     return new Map(rows.map((r) => [r.currency, Number(r.amount)]));
   },
 
+  /** Tokens issued per key still known: a denomination's count over the key's days of signing. */
+  async issuedPerKey(
+    tx: Tx,
+  ): Promise<
+    { denominationMinor: number; notBefore: Day; signUntil: Day; tokensIssued: number }[]
+  > {
+    const rows = await tx.query<{
+      denomination_minor: number | string;
+      not_before: string;
+      sign_until: string;
+      tokens: number | string | null;
+    }>(
+      `SELECT k.denomination_minor, k.not_before, k.sign_until,
+              (SELECT SUM(i.tokens) FROM token_issued i
+                WHERE i.denomination_minor = k.denomination_minor AND i.currency = k.currency
+                  AND i.day >= k.not_before AND i.day <= k.sign_until) AS tokens
+         FROM token_key k ORDER BY k.denomination_minor, k.not_before`,
+    );
+    return rows.map((r) => ({
+      denominationMinor: Number(r.denomination_minor),
+      notBefore: r.not_before,
+      signUntil: r.sign_until,
+      tokensIssued: Number(r.tokens ?? 0),
+    }));
+  },
+
   async writeOffs(
     tx: Tx,
     from: Day,

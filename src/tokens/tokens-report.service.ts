@@ -72,11 +72,13 @@ export class TokensReportService {
       const writtenOffMinor = await TokenFlowRepository.writtenOffUpTo(tx, to);
       const outstandingMinor = (await ReserveRepository.outstanding(tx)).get(currency) ?? 0;
       const asOfToday = to >= this.clock.today();
+      const anonymitySets = await TokenBooksRepository.issuedPerKey(tx);
       return {
         from,
         to,
         currency,
         days: lines,
+        anonymitySets,
         reserves: {
           creditedMinor,
           issuedMinor,

@@ -112,6 +112,18 @@ export const tokensReportSchema = z
       .describe(
         'all reserve credits up to `to` = tokens issued + written off + what live reserves hold (when `to` is today or later)',
       ),
+    anonymitySets: z
+      .array(
+        z.object({
+          denominationMinor: z.number().int(),
+          notBefore: z.string(),
+          signUntil: z.string(),
+          tokensIssued: z.number().int(),
+        }),
+      )
+      .describe(
+        'per key still redeemed: the tokens it signed, among which each of its tokens hides when redeemed',
+      ),
     currency: z.string(),
   })
   .meta({ id: 'TokensReport' });

@@ -232,6 +232,12 @@ describe('blind-signed tokens over HTTP', () => {
         report.body.reserves.writtenOffMinor +
         report.body.reserves.outstandingMinor,
     );
+    // Each key's anonymity set: the tokens it signed (this test's 300 = 3 x 100 among them).
+    const sets = report.body.anonymitySets as { denominationMinor: number; tokensIssued: number }[];
+    expect(sets.length).toBeGreaterThan(0);
+    expect(sets.filter((k) => k.denominationMinor === 100).some((k) => k.tokensIssued >= 3)).toBe(
+      true,
+    );
     const day = report.body.days.find((d: { day: string }) => d.day === today);
     expect(day.reserveCredits.amountMinor).toBeGreaterThan(0);
     expect(day.consistent).toBe(true);
