@@ -16,6 +16,7 @@ import { publicVerif } from '@cloudflare/privacypass-ts';
 import { Clock } from '../common/clock';
 import { addDays, Day } from '../common/day';
 import { AppConfig } from '../config/app-config';
+import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
 import { StoredTokenKey, TokenKeyRepository } from './token-key.repository';
 
@@ -53,6 +54,7 @@ export class TokenKeys {
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(JobLock) private readonly lock: JobLock,
   ) {
     this.sealKey = Buffer.from(
       hkdfSync('sha256', config.secretKey, Buffer.alloc(0), 'billing/token-keys', 32),
@@ -109,6 +111,10 @@ export class TokenKeys {
 
   /** Gives every denomination a key that signs today, where it has none. */
   async ensureSigning(): Promise<number> {
+    return this.alone(() => this.makeMissing());
+  }
+
+  private async makeMissing(): Promise<number> {
     const today = this.clock.today();
     const keys = await this.reload();
     let tried = 0;
@@ -124,6 +130,7 @@ export class TokenKeys {
       if (signing) continue;
       tried++;
       if (await this.create(denomination, today, keys)) made++;
+      keys.splice(0, keys.length, ...(await this.reload()));
     }
     // Another instance may have won a denomination (its key, not ours, is stored): read them back.
     if (tried > 0) await this.reload();
@@ -137,11 +144,31 @@ export class TokenKeys {
    * their epoch's redemption ends. A second rotation on one day changes nothing.
    */
   async rotate(): Promise<{ rotated: number }> {
+    return this.alone(() => this.rotateNow());
+  }
+
+  /**
+   * Keys are made by one instance at a time (an advisory lock on PostgreSQL):
+   * each new key's one-byte id must differ from every other signing key's,
+   * which only holds if whoever makes keys sees all the others. The others wait
+   * and then read the keys made.
+   */
+  private async alone<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const outcome = await this.lock.run(JOB_LOCKS.tokenKeys, work);
+      if (outcome.ran) return outcome.result;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('token keys: another instance kept the key lock for a minute');
+  }
+
+  private async rotateNow(): Promise<{ rotated: number }> {
     const tomorrow = addDays(this.clock.today(), 1);
     const keys = await this.reload();
     let rotated = 0;
     for (const denomination of this.config.tokens.denominationsMinor) {
       if (await this.create(denomination, tomorrow, keys, true)) rotated++;
+      keys.splice(0, keys.length, ...(await this.reload()));
     }
     await this.reload();
     return { rotated };

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyedHash } from '../../src/common/keyed-hash';
 import { parseCode } from '../../src/codes/code-format';
@@ -193,6 +193,19 @@ describe('blind-signed tokens over HTTP', () => {
       ),
     );
     expect([...denominations].sort((a, b) => a - b)).toEqual([100, 500, 1000]);
+    // A token request names its key by the key id's last byte: no two signing keys share it.
+    const now = Date.now() / 1000;
+    const signing = (
+      res.body['token-keys'] as {
+        'token-key': string;
+        'not-before': number;
+        'sign-until': number;
+      }[]
+    ).filter((k) => k['not-before'] <= now && now < k['sign-until']);
+    const lastBytes = signing.map((k) =>
+      createHash('sha256').update(Buffer.from(k['token-key'], 'base64url')).digest().at(-1),
+    );
+    expect(new Set(lastBytes).size).toBe(signing.length);
     for (const key of res.body['token-keys']) {
       expect(key['token-type']).toBe(2);
       expect(Buffer.from(key['token-key'], 'base64url').length).toBeGreaterThan(256);
