@@ -18,6 +18,7 @@ const LAYERS = [
   ['cash', 'bank', 'paypal'],
   ['mailboxes'],
   ['reports', 'retention', 'health'],
+  ['tokens'],
   ['audit'],
   ['staff'],
   ['console'],

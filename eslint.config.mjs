@@ -12,6 +12,7 @@ export default tseslint.config(
       'reports/**',
       'bench/out/**',
       'console-assets/**',
+      'topup-build/**',
     ],
   },
   ...tseslint.configs.recommended,

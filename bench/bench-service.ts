@@ -52,6 +52,7 @@ export async function startService(
       },
     },
   );
+  // Up to a minute: on a loaded machine a start (keys made, routes mapped) can take a while.
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;

@@ -28,6 +28,7 @@ import { PayPalModule } from './paypal/paypal.module';
 import { ReportsModule } from './reports/reports.module';
 import { RetentionModule } from './retention/retention.module';
 import { StaffModule } from './staff/staff.module';
+import { TokensModule } from './tokens/tokens.module';
 
 export interface AppOptions {
   config: AppConfig;
@@ -72,6 +73,7 @@ export class AppModule {
         AuditModule,
         StaffModule,
         ConsoleModule,
+        TokensModule,
       ],
       providers: [
         // Guards run in this order: failed keys are limited before ApiKeyGuard

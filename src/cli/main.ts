@@ -18,6 +18,7 @@ import { OpeningBalancesService } from '../mailboxes/opening-balances.service';
 import { readFileSync } from 'node:fs';
 import { AuditTrail } from '../audit/audit-trail';
 import { StaffAccounts } from '../staff/staff-accounts.service';
+import { TokenKeys } from '../tokens/token-keys.service';
 
 const USAGE = `usage: billing <command>
   camt inspect <file> [--json]     print a CAMT file's transactions (no database)
@@ -29,7 +30,9 @@ const USAGE = `usage: billing <command>
                                    a staff account; prints its one-time enrolment link
   staff disable <name>             end the account and every session of it at once
   staff list                       accounts, roles, status, last sign-in
-  audit verify                     check the audit trail's chain; names the first broken record`;
+  audit verify                     check the audit trail's chain; names the first broken record
+
+  tokens rotate                    a new key for every token denomination; old keys still redeem`;
 
 /** The whole service's module, loaded only by the commands that need it. */
 function serviceModule(): typeof AppModule {
@@ -142,6 +145,13 @@ export async function run(argv: string[]): Promise<number> {
   if (group === 'staff' || (group === 'audit' && command === 'verify')) {
     const outcome = await staffCommand(group, command, rest);
     if (outcome !== undefined) return outcome;
+  }
+  if (group === 'tokens' && command === 'rotate' && args.length === 0) {
+    return withApp(async (app) => {
+      const outcome = await app.get(TokenKeys).rotate();
+      process.stdout.write(JSON.stringify(outcome) + '\n');
+      return 0;
+    });
   }
   process.stderr.write(USAGE + '\n');
   return 2;

@@ -22,6 +22,11 @@ export const issuedCodeSchema = z
       bic: z.string(),
       remittance: z.string(),
     }),
+    epcQr: z
+      .string()
+      .describe(
+        'the EPC QR code payload (GiroCode, EPC069-12 v002) of the transfer, amount left to the payer',
+      ),
   })
   .meta({ id: 'IssuedTopupCode' });
 export type IssuedCode = z.infer<typeof issuedCodeSchema>;

@@ -6,6 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { CodeIssuer } from './code-issuer';
 import { displayCode } from './code-format';
+import { epcQrPayload } from './epc-qr';
+import { ReserveRepository } from './reserve.repository';
 import { IssuedCode } from './topup-codes.schemas';
 import { TopupCodeRepository } from './topup-code.repository';
 
@@ -31,17 +33,36 @@ export class TopupCodesService {
     await this.transactions.run((tx) =>
       this.issuer.issue(tx, code, { pseudonym, country, expiresOn, today }),
     );
+    return this.answer(code, expiresOn);
+  }
+
+  /**
+   * Issues a reserve's code (src/tokens): the same format, hash and answer as a
+   * mailbox's code, stored with a balance and no mailbox.
+   */
+  async issueReserve(): Promise<IssuedCode> {
+    const code = this.issuer.draft();
+    const expiresOn = addDays(this.clock.today(), this.config.tokens.reserveTtlDays);
+    await this.transactions.run((tx) =>
+      ReserveRepository.insert(tx, {
+        codeHash: this.hash.code(code),
+        currency: this.config.currency,
+        expiresOn,
+      }),
+    );
+    return this.answer(code, expiresOn);
+  }
+
+  /** What the payer needs: the code, the transfer's details and their GiroCode payload. */
+  private answer(code: string, expiresOn: string): IssuedCode {
     const shown = displayCode(code);
-    return {
-      code: shown,
-      expiresOn,
-      transfer: {
-        creditorName: this.config.creditor.name,
-        iban: this.config.creditor.iban,
-        bic: this.config.creditor.bic,
-        remittance: shown,
-      },
+    const transfer = {
+      creditorName: this.config.creditor.name,
+      iban: this.config.creditor.iban,
+      bic: this.config.creditor.bic,
+      remittance: shown,
     };
+    return { code: shown, expiresOn, transfer, epcQr: epcQrPayload(transfer) };
   }
 
   purgeExpired(): Promise<number> {

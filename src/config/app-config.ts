@@ -33,6 +33,25 @@ export interface PayPalConfig {
   readonly cancelUrl: string | undefined;
 }
 
+/** Blind-signed tokens: denominations, key epochs, reserves, the top-up page. */
+export interface TokensConfig {
+  /** Token values in minor units, ascending, each with a key per epoch. */
+  readonly denominationsMinor: readonly number[];
+  /** Days a denomination key signs. */
+  readonly epochDays: number;
+  /** Days after its signing ends that a key's tokens are still redeemed. */
+  readonly redeemDays: number;
+  /** The issuer name in every token challenge (RFC 9577). */
+  readonly issuerName: string;
+  /** The top-up page waits up to this long, at random, before it redeems. */
+  readonly redeemDelayMaxSeconds: number;
+  readonly reserveTtlDays: number;
+  /** Reserves created per minute and process, by anyone. */
+  readonly reserveIssuesPerMinute: number;
+  /** The webmail origin allowed to frame the top-up page and receive its tokens. */
+  readonly embedOrigin: string | undefined;
+}
+
 /** Events to the webmail backend, when WEBMAIL_WEBHOOK_URL is set. */
 export interface WebhookConfig {
   readonly url: string;
@@ -104,6 +123,8 @@ export class AppConfig {
     readonly sessionMaxMs: number;
     readonly url: string;
   };
+  /** Blind-signed tokens and their reserves (src/tokens). */
+  readonly tokens: TokensConfig;
 
   constructor(env: Env & { API_KEYS: { role: Role; key: string }[]; SECRET_KEY: Buffer }) {
     this.production = env.NODE_ENV === 'production';
@@ -156,6 +177,7 @@ export class AppConfig {
       sessionMaxMs: env.STAFF_SESSION_MAX_HOURS * 3_600_000,
       url: (env.CONSOLE_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
     };
+    this.tokens = tokensConfig(env);
     // A payment older than the retention period would be recorded only to be purged.
     if (this.paymentDayMaxAgeDays >= 365 * this.retentionYears)
       throw new ConfigError('PAYMENT_DAY_MAX_AGE_DAYS must be shorter than RETENTION_YEARS');
@@ -180,6 +202,26 @@ export class AppConfig {
   [Symbol.for('nodejs.util.inspect.custom')](): object {
     return this.toJSON();
   }
+}
+
+function tokensConfig(env: Env): TokensConfig {
+  const denominationsMinor = [
+    ...new Set(env.TOKEN_DENOMINATIONS_MINOR.split(',').map(Number)),
+  ].sort((a, b) => a - b);
+  if (denominationsMinor.some((d) => d < 1 || d > env.PAYMENT_LIMIT_MINOR))
+    throw new ConfigError(
+      'TOKEN_DENOMINATIONS_MINOR: each denomination lies between 1 and PAYMENT_LIMIT_MINOR',
+    );
+  return {
+    denominationsMinor,
+    epochDays: env.TOKEN_EPOCH_DAYS,
+    redeemDays: env.TOKEN_REDEEM_DAYS,
+    issuerName: env.TOKEN_ISSUER_NAME,
+    redeemDelayMaxSeconds: env.TOKEN_REDEEM_DELAY_MAX_SECONDS,
+    reserveTtlDays: env.RESERVE_TTL_DAYS,
+    reserveIssuesPerMinute: env.RESERVE_ISSUE_LIMIT_PER_MINUTE,
+    embedOrigin: env.TOPUP_EMBED_ORIGIN && new URL(env.TOPUP_EMBED_ORIGIN).origin,
+  };
 }
 
 /** A PostgreSQL URL may carry a password, in the user part or as a parameter. */

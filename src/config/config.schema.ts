@@ -133,6 +133,18 @@ export const envSchema = z.object({
   PAYPAL_ORDER_TTL_DAYS: z.coerce.number().int().min(1).optional(),
   PAYPAL_RETURN_URL: z.url().optional(),
   PAYPAL_CANCEL_URL: z.url().optional(),
+  // Blind-signed tokens (src/tokens, docs/decisions/0011-blind-signed-tokens.md).
+  TOKEN_DENOMINATIONS_MINOR: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be positive amounts in minor units, comma-separated')
+    .default('100,200,500,1000,2000,5000'),
+  TOKEN_EPOCH_DAYS: intFromEnv(30, 1),
+  TOKEN_REDEEM_DAYS: intFromEnv(90, 1),
+  TOKEN_ISSUER_NAME: z.string().min(1).max(255).default('billing.invalid'),
+  TOKEN_REDEEM_DELAY_MAX_SECONDS: intFromEnv(6 * 60 * 60, 0),
+  RESERVE_TTL_DAYS: intFromEnv(60, 1),
+  RESERVE_ISSUE_LIMIT_PER_MINUTE: intFromEnv(60, 1),
+  TOPUP_EMBED_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

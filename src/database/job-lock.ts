@@ -8,6 +8,7 @@ export const JOB_LOCKS = {
   events: 7_220_103,
   retention: 7_220_104,
   settlement: 7_220_105,
+  tokenKeys: 7_220_901,
 } as const;
 
 /**

@@ -25,7 +25,7 @@ export const LedgerRepository = {
     entry: {
       mailbox: string;
       kind: LedgerKind;
-      channel: Channel | 'fee' | 'opening';
+      channel: Channel | 'fee' | 'opening' | 'token';
       amountMinor: number;
       currency: string;
       bookedOn: Day;

@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/transactions';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { BankBookingRepository } from './bank-booking.repository';
+import { ReserveRepository } from '../codes/reserve.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
 import { IntakeOutcome, PaymentKind, ReceivedPayment, UnmatchedReason } from './received-payment';
 import { Channel } from '../ledger/channel';
@@ -62,6 +63,11 @@ export class PaymentIntake {
     const match: Match = outgoing
       ? { ok: false, reason: 'reversal', seen: codesIn(payment) }
       : await this.match(tx, payment, today, settling);
+    // A code that is no mailbox's may be a token reserve's; refused payments reach none.
+    if (!refusedAnyway && !match.ok && match.reason === 'unknown-code') {
+      const reserved = await this.toReserve(tx, payment, match.seen, today, settleOn, journalLater);
+      if (reserved) return reserved;
+    }
     let refused = refusedAnyway ?? (match.ok ? undefined : match.reason);
     if (
       match.ok &&
@@ -169,6 +175,39 @@ export class PaymentIntake {
       bookedOn: settleOn,
     });
     return 'credited';
+  }
+
+  /**
+   * A payment whose code is a token reserve's (src/tokens) credits the reserve:
+   * both are on the payment side, so the journal row and the reserve's balance
+   * are written together. Undefined when no single live reserve matches or the
+   * payment cannot be credited: the caller records it unmatched.
+   */
+  private async toReserve(
+    tx: Tx,
+    payment: ReceivedPayment,
+    seen: readonly string[],
+    today: Day,
+    settleOn: Day,
+    journalLater: boolean,
+  ): Promise<IntakeOutcome | undefined> {
+    const hashes = [...new Set(seen.map((code) => this.hash.code(code)))];
+    const reserves = await ReserveRepository.findLive(tx, hashes, today);
+    if (reserves.length !== 1 || journalLater || this.refusal(payment)) return undefined;
+    const id = randomUUID();
+    const row = journalRow(id, payment, {
+      settledOn: settleOn,
+      status: 'reserved',
+      reason: null,
+      country: null,
+      payerName: null,
+      payerIban: null,
+      remittance: nonEmpty(withoutCodes(displayText(payment), seen)),
+    });
+    if (!(await PaymentRepository.insertOnce(tx, row))) throw new RetryTransaction();
+    if (!(await ReserveRepository.credit(tx, reserves[0], payment.amountMinor, today)))
+      throw new RetryTransaction();
+    return { paymentId: id, status: 'credited' };
   }
 
   /** The journal id of a payment taken before, wherever it waits. */

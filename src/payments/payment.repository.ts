@@ -4,7 +4,8 @@ import { ROWS_PER_STATEMENT } from '../database/rows';
 import { PaymentKind, UnmatchedReason } from './received-payment';
 import { Channel } from '../ledger/channel';
 
-export type PaymentStatus = 'credited' | 'unmatched' | 'refunded' | 'kept';
+/** `reserved`: credited to a token reserve (src/tokens), a payment-side balance, not a mailbox. */
+export type PaymentStatus = 'credited' | 'reserved' | 'unmatched' | 'refunded' | 'kept';
 
 export interface NewPayment {
   id: string;

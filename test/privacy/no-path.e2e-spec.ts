@@ -73,6 +73,30 @@ const TABLES: Record<string, { side: Side; why: string }> = {
     side: 'neutral',
     why: 'staff side: who did what and when (a time of a staff action), payment ids but no mailbox and no code; test/console/staff-console.e2e-spec.ts checks it shares nothing with the mailbox side',
   },
+  token_reserve: {
+    side: 'payment',
+    why: "token reserves: a code's keyed hash, a balance, a day of expiry; no mailbox (src/tokens)",
+  },
+  token_key: {
+    side: 'neutral',
+    why: 'the issuer keys, one per denomination and epoch, shared by every token they sign',
+  },
+  token_issued: {
+    side: 'neutral',
+    why: 'how many tokens were withdrawn per day and denomination: counts, no row of either side',
+  },
+  token_redeemed: {
+    side: 'neutral',
+    why: 'how many tokens were redeemed per day and denomination: counts, no row of either side',
+  },
+  token_write_off: {
+    side: 'neutral',
+    why: 'what expired reserves still held, per day: sums, no row of either side',
+  },
+  token_spent: {
+    side: 'mailbox',
+    why: 'nonces of redeemed tokens, until their key stops redeeming; a nonce never passes the withdrawal',
+  },
 };
 
 /**
@@ -89,6 +113,8 @@ const SHARED_BY_DESIGN: Record<string, string> = {
   booked_on: 'a day, the anonymity set of invariant 6',
   country: 'VAT evidence; moves from the code to the payment',
   kind: 'a few words for what a row is (a credit, a reversal …; a credit or a debit), alike on all rows of a kind',
+  expires_on:
+    "a day: a mailbox's codes and the token reserves expire alike, by RESERVE_TTL_DAYS and CODE_TTL_DAYS",
 };
 
 /**
@@ -104,6 +130,7 @@ const REVIEWED_WIDE_COLUMNS: Record<string, string> = {
     "keyed hash of what a bank booking says, domain 'bank-booking' of the request subkey",
   'bank_booking.entry_key': "keyed hash of the bank's entry reference, the same domain",
   'bank_booking.detail_key': "keyed hash of the bank's detail reference, the same domain",
+  'token_reserve.reserve_hash': "keyed hash of a reserve's code; a reserve has no mailbox",
 };
 
 /** Names that say "this points at a mailbox": on the payment side they are a path. */

@@ -9,6 +9,7 @@ import { BankBooking1764000000400 } from './1764000000400-bank-booking';
 import { PaymentKind1764000000500 } from './1764000000500-payment-kind';
 import { StaffConsole1764000000700 } from './1764000000700-staff-console';
 import { PayPalOrderSource1764000000800 } from './1764000000800-paypal-order-source';
+import { Tokens1764000000900 } from './1764000000900-tokens';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   PaymentKind1764000000500,
   StaffConsole1764000000700,
   PayPalOrderSource1764000000800,
+  Tokens1764000000900,
 ];
