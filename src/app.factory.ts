@@ -168,7 +168,7 @@ const DOCS_POLICY = [
 /**
  * The security headers of helmet's defaults on every answer, with a content
  * security policy that allows nothing for the API and just what /docs needs.
- * HSTS is left to the TLS-terminating proxy in front (README: deployment).
+ * HSTS is left to the TLS-terminating proxy in front.
  */
 function addSecurityHeaders(app: NestFastifyApplication): void {
   app

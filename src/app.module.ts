@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { AbuseModule } from './abuse/abuse.module';
 import { AuthFailureLimitGuard } from './abuse/auth-failure-limit.guard';
 import { IssuanceLimitGuard } from './abuse/issuance-limit.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -50,6 +51,7 @@ export class AppModule {
         }),
         DatabaseModule,
         ...(schedule ? [ScheduleModule.forRoot()] : []),
+        AbuseModule,
         HttpModule,
         LedgerModule,
         CodesModule,

@@ -19,12 +19,22 @@ const WINDOW_MS = 60 * 60 * 1000;
  * memory per process, by a SHA-256 of the credential presented (the
  * Authorization header, or the session cookie); nothing is stored or logged.
  */
+/** Failed matches per credential, one window of an hour; shared by every route that counts them. */
+@Injectable()
+export class MatchFailureBudget {
+  readonly failures: FixedWindowCounter;
+
+  constructor(@Inject(AppConfig) config: AppConfig) {
+    this.failures = new FixedWindowCounter(config.rateLimits.matchFailuresPerCredential, WINDOW_MS);
+  }
+}
+
 @Injectable()
 export class MatchFailureInterceptor implements NestInterceptor {
   private readonly failures: FixedWindowCounter;
 
-  constructor(@Inject(AppConfig) config: AppConfig) {
-    this.failures = new FixedWindowCounter(config.rateLimits.matchFailuresPerCredential, WINDOW_MS);
+  constructor(@Inject(MatchFailureBudget) budget: MatchFailureBudget) {
+    this.failures = budget.failures;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

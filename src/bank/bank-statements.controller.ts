@@ -1,4 +1,4 @@
-import { Controller, Headers, Inject, OnModuleInit, Post, Req, Res } from '@nestjs/common';
+import { Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -9,15 +9,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
 import { ValidationFailed } from '../common/domain-error';
-import { answer, Idempotency } from '../http/idempotency';
-import { AppConfig } from '../config/app-config';
-import { BankImportService } from './bank-import.service';
+import { answer } from '../http/idempotency';
+import { BankUploadsService } from './bank-uploads.service';
 import { importReportSchema } from './import-report';
-import { SpooledUpload } from './statement-sources';
 import { ApiProblems } from '../http/api-problems';
 import { StatementRejected, StatementTooLarge } from './bank.errors';
 
@@ -28,21 +25,8 @@ export const BANK_STATEMENTS_PATH = '/v1/bank-statements';
 @ApiBearerAuth()
 @Roles('importer')
 @Controller(BANK_STATEMENTS_PATH)
-export class BankStatementsController implements OnModuleInit {
-  constructor(
-    @Inject(BankImportService) private readonly bank: BankImportService,
-    @Inject(Idempotency) private readonly idempotency: Idempotency,
-    @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
-
-  /** A crash mid-upload leaves a spooled statement behind: erased before anything else. */
-  onModuleInit(): void {
-    SpooledUpload.sweep(this.spoolDir);
-  }
-
-  private get spoolDir(): string {
-    return join(this.config.dataDir, 'spool');
-  }
+export class BankStatementsController {
+  constructor(@Inject(BankUploadsService) private readonly uploads: BankUploadsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Import one CAMT document or a ZIP of them' })
@@ -62,23 +46,6 @@ export class BankStatementsController implements OnModuleInit {
         [{ path: '(body)', message: 'unsupported content type' }],
       );
     }
-    const upload = await SpooledUpload.from(
-      request.body,
-      this.config.bankUploadLimitBytes,
-      this.spoolDir,
-    );
-    try {
-      const stored = await this.idempotency.run(
-        key,
-        { scope: 'bank-statement', body: upload.digest },
-        201,
-        (tx) =>
-          this.bank.importInto(tx, this.bank.expand([{ path: upload.path, size: upload.size }])),
-        { alone: true },
-      );
-      return answer(reply, stored);
-    } finally {
-      upload.discard();
-    }
+    return answer(reply, await this.uploads.import(request.body, key));
   }
 }

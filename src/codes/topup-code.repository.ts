@@ -91,7 +91,7 @@ export const TopupCodeRepository = {
    * racing for one code (two instances, capture and webhook), exactly one gets
    * the row; the other gets nothing and must not credit.
    */
-  async take(tx: Tx, codeHash: string, today: Day): Promise<LiveCode | undefined> {
+  async claim(tx: Tx, codeHash: string, today: Day): Promise<LiveCode | undefined> {
     const [row] = await tx.query<{ code_hash: string; mailbox: string; country: string | null }>(
       'DELETE FROM topup_code WHERE code_hash = $1 AND expires_on >= $2 RETURNING code_hash, mailbox, country',
       [codeHash, today],

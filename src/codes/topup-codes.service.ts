@@ -47,7 +47,6 @@ export class TopupCodesService {
   purgeExpired(): Promise<number> {
     return this.transactions.run(async (tx) => {
       const purged = await TopupCodeRepository.purgeExpired(tx, this.clock.today());
-      if (purged > 0) tx.scrubAfterCommit();
       return purged;
     });
   }

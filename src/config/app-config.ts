@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
+import { isPayPalCurrency } from './paypal-currency';
 import { Env, envSchema, Role } from './config.schema';
 
 export type DatabaseConfig =
@@ -21,7 +22,14 @@ export interface PayPalConfig {
   readonly maxMinor: number;
   /** Life of an order's internal code and pending link. */
   readonly orderTtlDays: number;
-  readonly returnUrl: string | undefined;
+  readonly returnUrl: string;
+  /**
+   * Root certificates (PEM) a webhook certificate must chain to: PAYPAL_CERT_CA_FILE,
+   * or undefined for Node's bundled roots (DigiCert's among them, as PayPal's chain).
+   */
+  readonly certRoots: string[] | undefined;
+  /** The subject CN a webhook certificate must have, per PayPal environment. */
+  readonly certCommonNames: string[];
   readonly cancelUrl: string | undefined;
 }
 
@@ -81,6 +89,8 @@ export class AppConfig {
     readonly bank: number;
     readonly cash: number;
     readonly paypal: number;
+    /** Cards through PayPal: PayPal's limits. */
+    readonly card: number;
   };
   readonly webhook: WebhookConfig | undefined;
   /** Journal rows are kept this many years after the end of their year. */
@@ -128,6 +138,7 @@ export class AppConfig {
       bank: limit(env.BANK_LIMIT_MINOR),
       cash: limit(env.CASH_LIMIT_MINOR),
       paypal: limit(this.paypal?.maxMinor),
+      card: limit(this.paypal?.maxMinor),
     };
     this.webhook = webhookConfig(env);
     this.retentionYears = env.RETENTION_YEARS;
@@ -197,6 +208,14 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
   for (const name of ['PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'] as const) {
     if (!env[name]) throw new ConfigError(`${name} is missing: PayPal needs it`);
   }
+  if (!env.PAYPAL_RETURN_URL)
+    throw new ConfigError(
+      'PAYPAL_RETURN_URL is missing: PayPal sends the buyer there after approving (and after 3-D Secure)',
+    );
+  if (!isPayPalCurrency(env.CURRENCY))
+    throw new ConfigError(
+      `CURRENCY ${env.CURRENCY} is not a currency PayPal takes: turn PayPal off`,
+    );
   if (env.NODE_ENV === 'production' && !env.PAYPAL_API_BASE)
     throw new ConfigError('PAYPAL_API_BASE is missing: set live, sandbox or a base URL');
   const base = env.PAYPAL_API_BASE ?? 'sandbox';
@@ -213,6 +232,24 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
         'PAYPAL_CERT_URL_PREFIX: each prefix is an https URL ending in / (http only on loopback)',
       );
   }
+  let certRoots: string[] | undefined;
+  if (env.PAYPAL_CERT_CA_FILE) {
+    let pem: string;
+    try {
+      pem = readFileSync(env.PAYPAL_CERT_CA_FILE, 'utf8');
+    } catch {
+      throw new ConfigError('PAYPAL_CERT_CA_FILE cannot be read: a PEM file of root certificates');
+    }
+    certRoots = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    if (certRoots.length === 0)
+      throw new ConfigError('PAYPAL_CERT_CA_FILE holds no PEM certificate');
+  }
+  const certCommonNames =
+    base === 'live'
+      ? ['messageverificationcerts.paypal.com']
+      : base === 'sandbox'
+        ? ['messageverificationcerts.sandbox.paypal.com']
+        : ['messageverificationcerts.paypal.com', 'messageverificationcerts.sandbox.paypal.com'];
   const maxMinor = env.PAYPAL_MAX_MINOR ?? env.PAYMENT_LIMIT_MINOR;
   const minMinor = env.PAYPAL_MIN_MINOR ?? Math.min(100, maxMinor);
   // Above PAYMENT_LIMIT_MINOR the intake would record the payment unmatched: money taken, nothing credited.
@@ -230,6 +267,8 @@ function payPalConfig(env: Env): PayPalConfig | undefined {
     maxMinor,
     orderTtlDays: env.PAYPAL_ORDER_TTL_DAYS ?? 3,
     returnUrl: env.PAYPAL_RETURN_URL,
+    certRoots,
+    certCommonNames,
     cancelUrl: env.PAYPAL_CANCEL_URL,
   };
 }

@@ -76,7 +76,7 @@ export const envSchema = z.object({
   SECRET_KEY: secretKey.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: intFromEnv(64 * 1024, 1024),
-  // Abuse limits, per process and per minute (README: rate limits).
+  // Abuse limits, per process (README, "Tests": how rate limits are counted).
   CODE_ISSUE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
   AUTH_FAILURE_LIMIT_PER_MINUTE: intFromEnv(30, 1),
   AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE: intFromEnv(600, 1),
@@ -122,6 +122,7 @@ export const envSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
   PAYPAL_CERT_URL_PREFIX: z.string().optional(),
+  PAYPAL_CERT_CA_FILE: z.string().min(1).optional(),
   PAYPAL_MIN_MINOR: z.coerce.number().int().min(1).optional(),
   PAYPAL_MAX_MINOR: z.coerce.number().int().min(1).optional(),
   PAYPAL_ORDER_TTL_DAYS: z.coerce.number().int().min(1).optional(),

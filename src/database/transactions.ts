@@ -18,11 +18,6 @@ export interface Tx {
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   /** ' FOR UPDATE' on PostgreSQL; nothing on SQLite, where writers are serialised anyway. */
   readonly forUpdate: string;
-  /**
-   * Asks for the write-ahead log to be checkpointed and truncated after the
-   * commit; on SQLite every UPDATE or DELETE asks by itself.
-   */
-  scrubAfterCommit(): void;
 }
 
 type Work<T> = (tx: Tx) => Promise<T>;
@@ -35,7 +30,12 @@ interface PreparedSqlite {
   erases: boolean;
 }
 
-/** Statements that overwrite or remove what a row held. */
+/**
+ * Statements that overwrite or remove what a row held: on SQLite, one that
+ * changed a row has the WAL checkpointed and truncated after the commit, so
+ * the old bytes leave the disk (secure_delete zeroes them in the page). On
+ * PostgreSQL dead tuples stay until VACUUM (docs/postgres-retention.md).
+ */
 const ERASING = /^\s*(UPDATE|DELETE)\b/i;
 
 /**
@@ -183,8 +183,6 @@ export class Transactions implements OnApplicationShutdown {
         (await runner.query(sql, [...params], true)).records as T[],
       execute: async (sql: string, params: readonly unknown[] = []) =>
         (await runner.query(sql, [...params], true)).affected ?? 0,
-      // Dead tuples stay until vacuum; docs/threat-model.md says what bounds them.
-      scrubAfterCommit: () => undefined,
     };
   }
 
@@ -233,7 +231,6 @@ export class Transactions implements OnApplicationShutdown {
         if (changes > 0 && erases) onScrub();
         return changes;
       },
-      scrubAfterCommit: onScrub,
     };
   }
 
@@ -268,13 +265,10 @@ export class Transactions implements OnApplicationShutdown {
       for (const unit of group) unit.reject(unavailable(error));
       return;
     }
-    // A unit alone in its group runs without a savepoint: if it fails, the whole
-    // transaction is rolled back instead. Savepoint journals are kept in memory
-    // (temp_store, data-source.factory.ts: on disk they held redeemed code
-    // hashes), and there every statement that needs a journal of its own (any
-    // with RETURNING) cuts it off the savepoint's by walking that from the
-    // start: a 100,000-entry bank import took 70 s instead of 10 s
-    // (bench:import). A lone import (CLI, inbox) now keeps no such journal.
+    // A unit alone in its group runs without a savepoint (a failure rolls back
+    // the whole transaction): under a savepoint every statement with RETURNING
+    // walks the savepoint's journal from its start, quadratic for a long import
+    // (bench:import). Savepoint journals stay in memory (temp_store).
     const savepoints = group.length > 1;
     for (const unit of group) {
       if (savepoints) db.exec('SAVEPOINT unit');

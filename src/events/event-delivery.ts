@@ -167,7 +167,7 @@ export class EventDelivery implements OnApplicationBootstrap {
   private async forget(id: string): Promise<void> {
     this.backoff.delete(id);
     await this.transactions.run(async (tx) => {
-      if (await OutboxRepository.delete(tx, id)) tx.scrubAfterCommit();
+      await OutboxRepository.delete(tx, id);
     });
   }
 

@@ -100,7 +100,7 @@ export const PendingCreditRepository = {
   },
 
   /** A closed mailbox's pending credits: removed here, returned for the closed totals. */
-  async takeMailbox(tx: Tx, mailbox: string): Promise<(CreditLine & { codeHash: string })[]> {
+  async drainMailbox(tx: Tx, mailbox: string): Promise<(CreditLine & { codeHash: string })[]> {
     const rows = await tx.query<{
       code_hash: string;
       channel: Channel;

@@ -104,13 +104,12 @@ export class MailboxesService {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
       await PayPalOrderRepository.eraseMailbox(tx, pseudonym);
       // Credits that wait for settlement were received: they join the closed totals.
-      const pending = await PendingCreditRepository.takeMailbox(tx, pseudonym);
+      const pending = await PendingCreditRepository.drainMailbox(tx, pseudonym);
       await TopupCodeRepository.eraseMailbox(tx, pseudonym);
       await LedgerRepository.eraseMailbox(tx, pseudonym, pending);
       await FeeAccountRepository.eraseMailbox(tx, pseudonym);
       await OutboxRepository.eraseMailbox(tx, pseudonym);
       await MailboxRepository.delete(tx, pseudonym);
-      tx.scrubAfterCommit();
     });
   }
 

@@ -9,6 +9,7 @@ const paypal = {
   PAYPAL_CLIENT_ID: 'client-id',
   PAYPAL_CLIENT_SECRET: 'S3cretPayPalClientSecret',
   PAYPAL_WEBHOOK_ID: 'WH-123',
+  PAYPAL_RETURN_URL: 'https://webmail.example/paypal/return',
 };
 const build = (env: Record<string, string>) => buildConfig(parseEnv({ ...base, ...env }));
 
@@ -41,12 +42,17 @@ describe('PayPal configuration', () => {
       minMinor: 100,
       maxMinor: 50_000,
       orderTtlDays: 3,
-      returnUrl: undefined,
+      returnUrl: 'https://webmail.example/paypal/return',
       cancelUrl: undefined,
+      certRoots: undefined,
+      certCommonNames: ['messageverificationcerts.sandbox.paypal.com'],
     });
     expect(build({ ...paypal, PAYPAL_API_BASE: 'live' }).paypal?.apiBase).toBe(
       'https://api-m.paypal.com',
     );
+    expect(build({ ...paypal, PAYPAL_API_BASE: 'live' }).paypal?.certCommonNames).toEqual([
+      'messageverificationcerts.paypal.com',
+    ]);
     const local = build({ ...paypal, PAYPAL_API_BASE: 'http://127.0.0.1:8099' }).paypal!;
     expect(local.apiBase).toBe('http://127.0.0.1:8099');
     expect(local.certUrlPrefixes).toEqual(['http://127.0.0.1:8099/v1/notifications/certs/']);
@@ -55,6 +61,19 @@ describe('PayPal configuration', () => {
   it.each([
     ['no secret', { PAYPAL_CLIENT_SECRET: '' }, /PAYPAL_CLIENT_SECRET/],
     ['no webhook id', { PAYPAL_WEBHOOK_ID: '' }, /PAYPAL_WEBHOOK_ID/],
+    ['no return URL', { PAYPAL_RETURN_URL: '' }, /PAYPAL_RETURN_URL/],
+    [
+      'a root file that is not there',
+      { PAYPAL_CERT_CA_FILE: '/nonexistent/roots.pem' },
+      /PAYPAL_CERT_CA_FILE/,
+    ],
+    [
+      'a root file without certificates',
+      { PAYPAL_CERT_CA_FILE: __filename },
+      /PAYPAL_CERT_CA_FILE/,
+    ],
+    ['a currency PayPal does not take', { CURRENCY: 'RON' }, /CURRENCY RON .*PayPal/],
+    ['another currency PayPal does not take', { CURRENCY: 'KRW' }, /CURRENCY KRW .*PayPal/],
     [
       'a base URL with a path',
       { PAYPAL_API_BASE: 'https://paypal.example/api' },
@@ -74,6 +93,12 @@ describe('PayPal configuration', () => {
     ],
   ])('refuses %s, naming the variable', (_, env, message) => {
     expect(failure({ ...paypal, ...env })).toMatch(message);
+  });
+
+  it('takes the currencies PayPal takes, whole-unit ones included, and RON without PayPal', () => {
+    for (const currency of ['EUR', 'USD', 'HUF', 'TWD', 'JPY'])
+      expect(build({ ...paypal, CURRENCY: currency }).paypal).toBeDefined();
+    expect(build({ CURRENCY: 'RON' }).currency).toBe('RON');
   });
 
   it('makes production name its PayPal environment', () => {

@@ -17,7 +17,6 @@ export class PayPalMaintenanceJob {
   async purge(): Promise<number> {
     const orders = await this.transactions.run(async (tx) => {
       const purged = await PayPalOrderRepository.purgeExpired(tx, this.clock.today());
-      if (purged > 0) tx.scrubAfterCommit();
       return purged;
     });
     return orders;

@@ -1,8 +1,17 @@
 import { Day } from '../common/day';
 import { Tx } from '../database/transactions';
+import type { PaymentSource } from './paypal.gateway';
+
+/**
+ * The expiry of an order whose capture PayPal holds as pending, and of its
+ * code: the last day there is. Only PayPal's completion or denial ends them.
+ */
+export const UNTIL_PAYPAL_DECIDES: Day = '9999-12-31';
 
 export interface PendingOrder {
   orderHash: string;
+  /** What the order was made for: its capture is credited as this channel. */
+  source: PaymentSource;
   codeHash: string;
   amountMinor: number;
   currency: string;
@@ -13,6 +22,7 @@ export interface PendingOrder {
 
 interface Row {
   order_hash: string;
+  source: PaymentSource;
   code_hash: string;
   amount_minor: number | string;
   currency: string;
@@ -21,10 +31,12 @@ interface Row {
   expires_on: Day;
 }
 
-const COLUMNS = 'order_hash, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
+const COLUMNS =
+  'order_hash, source, code_hash, amount_minor, currency, state, capture_attempt, expires_on';
 
 const toOrder = (r: Row): PendingOrder => ({
   orderHash: r.order_hash,
+  source: r.source === 'card' ? 'card' : 'paypal',
   codeHash: r.code_hash,
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
@@ -41,8 +53,15 @@ const toOrder = (r: Row): PendingOrder => ({
 export const PayPalOrderRepository = {
   async insert(tx: Tx, order: Omit<PendingOrder, 'state' | 'captureAttempt'>): Promise<void> {
     await tx.execute(
-      `INSERT INTO paypal_order (${COLUMNS}) VALUES ($1, $2, $3, $4, 'created', 0, $5)`,
-      [order.orderHash, order.codeHash, order.amountMinor, order.currency, order.expiresOn],
+      `INSERT INTO paypal_order (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'created', 0, $6)`,
+      [
+        order.orderHash,
+        order.source,
+        order.codeHash,
+        order.amountMinor,
+        order.currency,
+        order.expiresOn,
+      ],
     );
   },
 
@@ -67,10 +86,21 @@ export const PayPalOrderRepository = {
     return row && toOrder(row);
   },
 
+  /**
+   * PayPal holds the money and decides later, however late: the order and its
+   * code stop expiring, so the completion still finds its live code. The
+   * order's own row and the code's are the link there was already; nothing new.
+   */
   async markPending(tx: Tx, orderHash: string): Promise<void> {
-    await tx.execute(`UPDATE paypal_order SET state = 'pending' WHERE order_hash = $1`, [
-      orderHash,
-    ]);
+    await tx.execute(
+      `UPDATE topup_code SET expires_on = $2
+        WHERE code_hash = (SELECT code_hash FROM paypal_order WHERE order_hash = $1)`,
+      [orderHash, UNTIL_PAYPAL_DECIDES],
+    );
+    await tx.execute(
+      `UPDATE paypal_order SET state = 'pending', expires_on = $2 WHERE order_hash = $1`,
+      [orderHash, UNTIL_PAYPAL_DECIDES],
+    );
   },
 
   async nextCaptureAttempt(tx: Tx, orderHash: string): Promise<void> {

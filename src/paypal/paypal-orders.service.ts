@@ -8,10 +8,19 @@ import { LOGGER } from '../common/logger';
 import { CodeIssuer } from '../codes/code-issuer';
 import { AppConfig, PayPalConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
-import { PAYPAL_GATEWAY, PayPalCapture, PayPalGateway, PayPalUnreachable } from './paypal.gateway';
 import {
+  PAYPAL_GATEWAY,
+  PayPalCapture,
+  PayPalGateway,
+  PayPalFailure,
+  PaymentSource,
+} from './paypal.gateway';
+import {
+  CardAuthenticationRefused,
   PayPalAmountOutOfRange,
   PayPalCaptureDeclined,
+  PayPalCaptureInProgress,
+  PayPalCaptureRefused,
   PayPalCurrencyNotAccepted,
   PayPalNotConfigured,
   PayPalOrderNotApproved,
@@ -22,6 +31,11 @@ import { PayPalOrderKeys } from './paypal-order.keys';
 import { PayPalOrderRepository } from './paypal-order.repository';
 import { PayPalSettlement } from './paypal-settlement';
 import { CaptureAnswer, NewPayPalOrderBody, PayPalOrderView } from './paypal.schemas';
+import { decideCardCapture } from './card-authentication.policy';
+import { payPalStep, toPayPalValue } from '../config/paypal-currency';
+
+/** PayPal's own pattern for an order id (Orders v2: `^[A-Z0-9]+$`, 1 to 36). */
+const ORDER_ID = /^[A-Z0-9]{1,36}$/;
 
 class KeyNotAnsweredYet extends Error {}
 
@@ -51,7 +65,11 @@ export class PayPalOrdersService {
    * carries only that code. The code counts as one of the mailbox's open codes
    * (it is one: a pending link to the mailbox) until it is credited or expires.
    */
-  async create(mailboxId: string, body: NewPayPalOrderBody): Promise<PayPalOrderView> {
+  async create(
+    mailboxId: string,
+    body: NewPayPalOrderBody,
+    source: PaymentSource = 'paypal',
+  ): Promise<PayPalOrderView> {
     const { gateway, paypal } = this.configured();
     if (body.currency !== this.config.currency) {
       throw new PayPalCurrencyNotAccepted(
@@ -65,6 +83,13 @@ export class PayPalOrdersService {
         [{ path: 'amountMinor', message: `${paypal.minMinor} to ${paypal.maxMinor}` }],
       );
     }
+    if (toPayPalValue(body.amountMinor, body.currency) === undefined) {
+      const step = payPalStep(body.currency);
+      throw new PayPalAmountOutOfRange(
+        `PayPal takes ${body.currency} in whole units only: the amount must be a multiple of ${step} minor units.`,
+        [{ path: 'amountMinor', message: `a multiple of ${step}` }],
+      );
+    }
     const pseudonym = this.hash.mailbox(mailboxId);
     const today = this.clock.today();
     // Looked at first, so that an unknown or full mailbox costs PayPal no order.
@@ -73,6 +98,7 @@ export class PayPalOrdersService {
     const code = this.issuer.draft();
     const created = await this.callPayPal(() =>
       gateway.createOrder({
+        source,
         amountMinor: body.amountMinor,
         currency: body.currency,
         reference: code,
@@ -91,6 +117,7 @@ export class PayPalOrdersService {
         today,
       });
       await PayPalOrderRepository.insert(tx, {
+        source,
         orderHash: this.keys.order(created.orderId),
         codeHash,
         amountMinor: body.amountMinor,
@@ -98,7 +125,10 @@ export class PayPalOrdersService {
         expiresOn,
       });
     });
-    return { orderId: created.orderId, approveUrl: created.approveUrl };
+    return {
+      orderId: created.orderId,
+      ...(created.approveUrl !== undefined ? { approveUrl: created.approveUrl } : {}),
+    };
   }
 
   /**
@@ -108,6 +138,8 @@ export class PayPalOrdersService {
    */
   async capture(orderId: string, idempotencyKey?: string): Promise<StoredResponse<CaptureAnswer>> {
     const { gateway } = this.configured();
+    // An id PayPal could never have issued is no order of ours: asked of no one.
+    if (!ORDER_ID.test(orderId)) throw new PayPalOrderNotFound('This is not a PayPal order id.');
     const request = { scope: 'paypal-capture', body: { orderId } };
     // A key already answered (or used for another order) must not reach PayPal at all.
     const answered = await this.answeredBefore(idempotencyKey, request);
@@ -122,42 +154,89 @@ export class PayPalOrdersService {
         status: 'pending',
       }));
     }
-    const requestId = this.keys.captureRequestId(orderId, pending.captureAttempt);
-    const result = await this.callPayPal(() => gateway.captureOrder(orderId, requestId));
     let capture: PayPalCapture | undefined;
-    switch (result.kind) {
-      case 'not-found':
-        throw new PayPalOrderNotFound('PayPal does not know this order.');
-      case 'not-approved':
-        // Nothing was captured; the capture after the buyer's approval is a new request.
-        await this.nextAttempt(orderHash);
-        throw new PayPalOrderNotApproved(
-          'The buyer must approve the order at PayPal first; nothing was captured.',
+    if (pending.source === 'card') {
+      // The card's 3-D Secure outcome decides before any money moves (decision record 0010).
+      const order = await this.callPayPal(() => gateway.getOrder(orderId));
+      if (!order) throw new PayPalOrderNotFound('PayPal does not know this order.');
+      capture = order.capture;
+      const decision = decideCardCapture(order.authentication);
+      if (!capture && !decision.capture) {
+        if (order.status !== 'APPROVED' && order.authentication === undefined)
+          throw new PayPalOrderNotApproved(
+            "The buyer has not entered a card in PayPal's card fields yet; nothing was captured.",
+          );
+        throw new CardAuthenticationRefused(
+          `3-D Secure did not shift the liability to the card's issuer (${decision.why}); nothing was captured. The buyer may try again, with another card.`,
         );
-      case 'declined':
-        return this.declined(orderHash);
-      case 'already-captured':
-        capture = (await this.callPayPal(() => gateway.getOrder(orderId)))?.capture;
-        if (!capture)
-          throw new PayPalUnavailable('PayPal calls the order captured but shows none.');
-        break;
-      case 'captured':
-        capture = result.capture;
+      }
     }
-    if (capture.status === 'COMPLETED') {
-      const completed = capture;
-      return this.idempotency.run(idempotencyKey, request, 200, (tx) =>
-        this.settlement.settleCompleted(tx, completed),
-      );
+    if (!capture) {
+      const requestId = this.keys.captureRequestId(orderId, pending.captureAttempt);
+      const result = await this.callPayPal(() => gateway.captureOrder(orderId, requestId));
+      switch (result.kind) {
+        case 'not-found':
+          throw new PayPalOrderNotFound('PayPal does not know this order.');
+        case 'not-approved':
+          // Nothing was captured; the capture after the buyer's approval is a new request.
+          await this.nextAttempt(orderHash);
+          throw new PayPalOrderNotApproved(
+            'The buyer must approve the order at PayPal first; nothing was captured.',
+          );
+        case 'declined':
+          return this.declined(orderHash);
+        case 'refused':
+          return this.refused(orderId, `PayPal refused the payment (${result.issue})`);
+        case 'in-progress':
+          // PayPal is finishing an earlier capture: the same request id, later, gets its answer.
+          throw new PayPalCaptureInProgress(
+            'PayPal is still completing this order; nothing is lost. Ask again in a few seconds.',
+          );
+        case 'already-captured':
+          capture = (await this.callPayPal(() => gateway.getOrder(orderId)))?.capture;
+          if (!capture)
+            throw new PayPalUnavailable('PayPal calls the order captured but shows none.');
+          break;
+        case 'captured':
+          capture = result.capture;
+      }
     }
-    if (capture.status === 'PENDING') {
-      // PayPal holds the money (e.g. a review); the completion webhook credits it.
-      return this.idempotency.run(idempotencyKey, request, 202, async (tx) => {
-        await PayPalOrderRepository.markPending(tx, orderHash);
-        return { status: 'pending' as const };
-      });
+    return this.settleCapture(capture, orderHash, idempotencyKey);
+  }
+
+  /** What a capture's status means for the money: every `capture_status` PayPal documents. */
+  private async settleCapture(
+    capture: PayPalCapture,
+    orderHash: string,
+    idempotencyKey: string | undefined,
+  ): Promise<StoredResponse<CaptureAnswer>> {
+    const request = { scope: 'paypal-capture', body: { orderId: capture.orderId } };
+    switch (capture.status) {
+      case 'COMPLETED':
+        return this.idempotency.run(idempotencyKey, request, 200, (tx) =>
+          this.settlement.settleCompleted(tx, capture),
+        );
+      case 'PENDING':
+        // PayPal holds the money (e.g. a review); the completion webhook credits it.
+        return this.idempotency.run(idempotencyKey, request, 202, async (tx) => {
+          await PayPalOrderRepository.markPending(tx, orderHash);
+          return { status: 'pending' as const };
+        });
+      case 'DECLINED':
+      case 'FAILED':
+        // The capture itself failed: no money moved, and this order cannot be captured again.
+        return this.refused(
+          capture.orderId,
+          `PayPal ${capture.status === 'DECLINED' ? 'declined' : 'failed'} the capture`,
+        );
+      case 'REFUNDED':
+      case 'PARTIALLY_REFUNDED':
+        // Money came in and went (partly) back before the service heard of it:
+        // it is journalled for staff, never credited; the refund comes as its own event.
+        return this.idempotency.run(idempotencyKey, request, 200, (tx) =>
+          this.settlement.settleRefundedBeforeCredit(tx, capture),
+        );
     }
-    return this.declined(orderHash);
   }
 
   /** No open order by this id: either settled before (answer as then) or not ours. */
@@ -208,6 +287,14 @@ export class PayPalOrdersService {
     return this.transactions.run((tx) => PayPalOrderRepository.nextCaptureAttempt(tx, orderHash));
   }
 
+  /** A final refusal: nothing moved, the order is over; its code and link go, freeing the slot. */
+  private async refused(orderId: string, what: string): Promise<never> {
+    await this.transactions.run((tx) => this.settlement.forgetDenied(tx, orderId));
+    throw new PayPalCaptureRefused(
+      `${what}; nothing was credited and this order cannot be paid. Create a new order to try again.`,
+    );
+  }
+
   /** A declined capture moves nothing; the next capture, after a new approval, is a new attempt. */
   private async declined(orderHash: string): Promise<never> {
     await this.nextAttempt(orderHash);
@@ -226,7 +313,7 @@ export class PayPalOrdersService {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof PayPalUnreachable) {
+      if (error instanceof PayPalFailure) {
         // PayPal's status and issue codes only: no order id, nothing of the mailbox or payer.
         this.logger.warn({ paypal: error.message }, 'paypal call failed');
         throw new PayPalUnavailable(`${error.message}; nothing was changed. Try again.`);

@@ -1,21 +1,24 @@
 import * as paypal from '@paypal/checkout-server-sdk';
 import { z } from 'zod';
-import { AmountFormatError, formatMinor, parseDecimalToMinor } from '../common/money';
+import { toPayPalValue } from '../config/paypal-currency';
 import type { PayPalConfig } from '../config/app-config';
 import {
+  CAPTURE_STATUSES,
   CaptureResult,
   CreatedPayPalOrder,
   NewPayPalOrder,
   PayPalCapture,
   PayPalGateway,
   PayPalOrderView,
-  PayPalUnreachable,
+  PayPalFailure,
+  toMinor,
 } from './paypal.gateway';
 
 /*
  * Only the fields the service uses are read out of PayPal's answers. The
- * payer (name, e-mail, payer id, address) is never read, so it cannot end up
- * in a row, a log line or an error message.
+ * payer (name, e-mail, payer id, address) and the card (brand, digits, expiry,
+ * name, country) are never read, so they cannot end up in a row, a log line or
+ * an error message; of a card, only its 3-D Secure outcome is.
  */
 const moneySchema = z.object({ currency_code: z.string(), value: z.string() });
 const captureSchema = z.object({
@@ -24,10 +27,28 @@ const captureSchema = z.object({
   amount: moneySchema,
   custom_id: z.string().optional(),
 });
+const authenticationSchema = z
+  .object({
+    liability_shift: z.string().optional(),
+    three_d_secure: z
+      .object({
+        enrollment_status: z.string().optional(),
+        authentication_status: z.string().optional(),
+      })
+      .optional(),
+  })
+  .optional();
 const orderSchema = z.object({
   id: z.string(),
   status: z.string(),
   links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
+  payment_source: z
+    .object({
+      card: z.object({ authentication_result: authenticationSchema }).optional(),
+      paypal: z.object({}).optional(),
+    })
+    .catchall(z.unknown())
+    .optional(),
   purchase_units: z
     .array(
       z.object({
@@ -41,6 +62,28 @@ const errorSchema = z.object({
   name: z.string().optional(),
   details: z.array(z.object({ issue: z.string() })).optional(),
 });
+
+/** Capture refusals after which the buyer may approve again with another funding source. */
+const APPROVE_AGAIN = new Set(['INSTRUMENT_DECLINED', 'REDIRECT_PAYER_FOR_ALTERNATE_FUNDING']);
+/** Capture refusals that end the order: nothing the buyer does makes it capturable. */
+const FINAL = new Set([
+  'PAYER_CANNOT_PAY',
+  'MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED',
+  'PAYER_ACCOUNT_RESTRICTED',
+  'PAYER_ACCOUNT_LOCKED_OR_CLOSED',
+  'COMPLIANCE_VIOLATION',
+  'TRANSACTION_LIMIT_EXCEEDED',
+  'TRANSACTION_RECEIVING_LIMIT_EXCEEDED',
+  'TRANSACTION_REFUSED',
+  'TRANSACTION_BLOCKED_BY_PAYEE',
+  'PAYEE_BLOCKED_TRANSACTION',
+  'DECLINED_DUE_TO_RELATED_TXN',
+  'CARD_BRAND_NOT_SUPPORTED',
+  'PAYMENT_SOURCE_NOT_SUPPORTED',
+  'DOMESTIC_TRANSACTION_REQUIRED',
+  'NOT_ENABLED_FOR_CARD_PROCESSING',
+  'PAYEE_NOT_ENABLED_FOR_CARD_PROCESSING',
+]);
 
 type SdkOrder = z.infer<typeof orderSchema>;
 
@@ -70,33 +113,45 @@ export class SdkPayPalGateway implements PayPalGateway {
   }
 
   async createOrder(order: NewPayPalOrder): Promise<CreatedPayPalOrder> {
+    const value = toPayPalValue(order.amountMinor, order.currency);
+    if (value === undefined)
+      throw new Error(`${order.amountMinor} ${order.currency} cannot be written for PayPal`);
     const request = new paypal.orders.OrdersCreateRequest();
     request.prefer('return=representation');
+    const urls = {
+      return_url: order.returnUrl,
+      ...(order.cancelUrl ? { cancel_url: order.cancelUrl } : {}),
+    };
     request.requestBody({
       intent: 'CAPTURE',
       purchase_units: [
         {
-          amount: {
-            currency_code: order.currency,
-            value: formatMinor(order.amountMinor, order.currency),
-          },
+          amount: { currency_code: order.currency, value },
           // The code, never the mailbox: custom_id comes back on the capture and its webhooks.
           custom_id: order.reference,
           description: 'Prepaid mailbox top-up',
         },
       ],
-      application_context: {
-        // No shipping address is asked for: the less PayPal collects for us, the better.
-        shipping_preference: 'NO_SHIPPING',
-        user_action: 'PAY_NOW',
-        ...(order.returnUrl ? { return_url: order.returnUrl } : {}),
-        ...(order.cancelUrl ? { cancel_url: order.cancelUrl } : {}),
-      },
-    });
-    const created = orderSchema.parse((await this.call(request)).result);
-    const approve = created.links?.find((l) => l.rel === 'approve' || l.rel === 'payer-action');
-    if (!approve) throw new PayPalUnreachable('PayPal created an order without an approve link');
-    return { orderId: created.id, approveUrl: approve.href };
+      // experience_context, not the deprecated application_context (the spec's own example).
+      payment_source:
+        order.source === 'card'
+          ? { card: { experience_context: urls } }
+          : {
+              paypal: {
+                experience_context: {
+                  // No shipping address is asked for: the less PayPal collects for us, the better.
+                  shipping_preference: 'NO_SHIPPING',
+                  user_action: 'PAY_NOW',
+                  ...urls,
+                },
+              },
+            },
+    } as unknown as Parameters<typeof request.requestBody>[0]);
+    const created = read(orderSchema, (await this.call(request)).result);
+    const approve = created.links?.find((l) => l.rel === 'payer-action' || l.rel === 'approve');
+    if (order.source === 'paypal' && !approve)
+      throw new PayPalFailure('PayPal created an order without an approve link');
+    return { orderId: created.id, approveUrl: approve?.href };
   }
 
   async captureOrder(orderId: string, requestId: string): Promise<CaptureResult> {
@@ -109,33 +164,57 @@ export class SdkPayPalGateway implements PayPalGateway {
     } catch (error) {
       const failure = (error as { failure?: SdkFailure }).failure;
       if (!failure) throw error;
-      const issue = (name: string) => failure.issues.includes(name);
+      const issue = failure.issues.find(
+        (i) =>
+          APPROVE_AGAIN.has(i) ||
+          FINAL.has(i) ||
+          ['ORDER_NOT_APPROVED', 'PAYER_ACTION_REQUIRED'].includes(i) ||
+          ['ORDER_ALREADY_CAPTURED', 'ORDER_COMPLETION_IN_PROGRESS'].includes(i),
+      );
       if (failure.status === 404) return { kind: 'not-found' };
-      if (issue('ORDER_NOT_APPROVED') || issue('PAYER_ACTION_REQUIRED'))
+      if (issue === 'ORDER_NOT_APPROVED' || issue === 'PAYER_ACTION_REQUIRED')
         return { kind: 'not-approved' };
-      if (issue('INSTRUMENT_DECLINED') || issue('TRANSACTION_REFUSED')) return { kind: 'declined' };
-      if (issue('ORDER_ALREADY_CAPTURED')) return { kind: 'already-captured' };
-      throw new PayPalUnreachable(describe(failure));
+      if (issue === 'ORDER_ALREADY_CAPTURED') return { kind: 'already-captured' };
+      if (issue === 'ORDER_COMPLETION_IN_PROGRESS') return { kind: 'in-progress' };
+      if (issue && APPROVE_AGAIN.has(issue)) return { kind: 'declined', issue };
+      if (issue && FINAL.has(issue)) return { kind: 'refused', issue };
+      throw new PayPalFailure(describe(failure));
     }
-    const capture = firstCapture(orderSchema.parse(result));
-    if (!capture) throw new PayPalUnreachable('PayPal answered a capture without a capture');
+    let capture = firstCapture(read(orderSchema, result));
+    // A minimal answer (no purchase units) still names the order: read the capture from it.
+    if (!capture) capture = (await this.getOrder(orderId))?.capture;
+    if (!capture) throw new PayPalFailure('PayPal answered a capture without a capture');
     return { kind: 'captured', capture };
   }
 
   async getOrder(orderId: string): Promise<PayPalOrderView | undefined> {
+    let result: unknown;
     try {
-      const order = orderSchema.parse(
-        (await this.call(new paypal.orders.OrdersGetRequest(orderId))).result,
-      );
-      return { orderId: order.id, status: order.status, capture: firstCapture(order) };
+      result = (await this.call(new paypal.orders.OrdersGetRequest(orderId))).result;
     } catch (error) {
       if ((error as { failure?: SdkFailure }).failure?.status === 404) return undefined;
       throw error;
     }
+    const order = read(orderSchema, result);
+    const source = order.payment_source;
+    const card = source?.card;
+    return {
+      orderId: order.id,
+      status: order.status,
+      source: card ? 'card' : source?.paypal ? 'paypal' : source ? 'other' : undefined,
+      authentication: card
+        ? {
+            liabilityShift: card.authentication_result?.liability_shift,
+            enrollmentStatus: card.authentication_result?.three_d_secure?.enrollment_status,
+            authenticationStatus: card.authentication_result?.three_d_secure?.authentication_status,
+          }
+        : undefined,
+      capture: firstCapture(order),
+    };
   }
 
   /**
-   * Runs one SDK request. Failures become PayPalUnreachable carrying PayPal's
+   * Runs one SDK request. Failures become PayPalFailure carrying PayPal's
    * status and issue codes only: the SDK's own error holds the whole response
    * text, which may hold payer data, so it is never passed on or logged.
    */
@@ -145,10 +224,10 @@ export class SdkPayPalGateway implements PayPalGateway {
     } catch (error) {
       const status = (error as { statusCode?: unknown }).statusCode;
       if (typeof status !== 'number') {
-        throw new PayPalUnreachable(`PayPal did not answer (${(error as Error)?.name ?? 'error'})`);
+        throw new PayPalFailure(`PayPal did not answer (${(error as Error)?.name ?? 'error'})`);
       }
       const failure: SdkFailure = { status, issues: issuesOf(error) };
-      throw Object.assign(new PayPalUnreachable(describe(failure)), { failure });
+      throw Object.assign(new PayPalFailure(describe(failure)), { failure });
     }
   }
 
@@ -175,33 +254,24 @@ function describe(failure: SdkFailure): string {
   return `PayPal answered ${failure.status ?? 'nothing'}${failure.issues.length ? ` (${failure.issues.join(', ')})` : ''}`;
 }
 
+/** PayPal's answer read through its schema; an answer without what the service needs is PayPal's fault. */
+function read<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new PayPalFailure('PayPal answered without the fields it must send');
+  return parsed.data;
+}
+
 function firstCapture(order: SdkOrder): PayPalCapture | undefined {
   const unit = order.purchase_units?.[0];
   const capture = unit?.payments?.captures?.[0];
   if (!capture) return undefined;
-  const status = (['COMPLETED', 'PENDING', 'DECLINED'] as const).find((s) => s === capture.status);
+  const status = CAPTURE_STATUSES.find((s) => s === capture.status);
+  if (!status) throw new PayPalFailure('PayPal answered a capture status it does not document');
   return {
     captureId: capture.id,
     orderId: order.id,
-    status: status ?? (capture.status === 'FAILED' ? 'DECLINED' : 'OTHER'),
+    status,
     ...toMinor(capture.amount),
     reference: capture.custom_id ?? unit?.custom_id ?? null,
   };
-}
-
-/** PayPal's decimal strings in minor units; an amount the service cannot read is PayPal's fault, not a guess. */
-export function toMinor(money: { currency_code: string; value: string }): {
-  amountMinor: number;
-  currency: string;
-} {
-  try {
-    return {
-      amountMinor: parseDecimalToMinor(money.value.replace(/^-/, ''), money.currency_code),
-      currency: money.currency_code,
-    };
-  } catch (error) {
-    if (error instanceof AmountFormatError)
-      throw new PayPalUnreachable('PayPal sent an amount the service cannot read');
-    throw error;
-  }
 }

@@ -8,6 +8,7 @@ import { PaymentIntake } from '../payments/payment-intake';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
 import { Settlement } from '../payments/settlement/settlement.service';
+import { Channel } from '../ledger/channel';
 import { ReceivedPayment, UNMATCHED_REASONS } from '../payments/received-payment';
 import { PayPalCapture } from './paypal.gateway';
 import { PayPalOrderKeys } from './paypal-order.keys';
@@ -53,7 +54,7 @@ export class PayPalSettlement {
     const code = capture.reference ? parseCode(capture.reference) : undefined;
     const ours = pending && code?.ok && this.hash.code(code.canonical) === pending.codeHash;
     const payment: ReceivedPayment = {
-      channel: 'paypal',
+      channel: pending?.source ?? (await this.channelOf(tx, capture.captureId)),
       externalRef: capture.captureId,
       amountMinor: capture.amountMinor,
       currency: capture.currency,
@@ -65,10 +66,7 @@ export class PayPalSettlement {
     // Credited the moment it is captured; its journal row waits for the next settlement.
     const outcome = await this.intake.take(tx, payment, { kind: 'journal-later', settleOn: today });
     if (outcome.status === 'credited') this.settlement.codesErased();
-    if (pending) {
-      await PayPalOrderRepository.delete(tx, orderHash);
-      tx.scrubAfterCommit();
-    }
+    if (pending) await PayPalOrderRepository.delete(tx, orderHash);
     if (outcome.status === 'credited') return { status: 'credited' };
     if (outcome.status === 'unmatched') return { status: 'unmatched', reason: outcome.reason };
     const earlier = await this.answerFor(tx, capture.captureId);
@@ -76,11 +74,54 @@ export class PayPalSettlement {
     return earlier;
   }
 
+  /**
+   * A capture PayPal shows refunded (in part or whole) before the service ever
+   * credited it: money came in and went back, so it is journalled for staff
+   * (no code: never credited). The order and its code are left to expire: deleting
+   * the code here would write the mailbox's row in the journal row's transaction.
+   * The refund is its own event.
+   */
+  async settleRefundedBeforeCredit(tx: Tx, capture: PayPalCapture): Promise<CaptureAnswer> {
+    const earlier = await this.answerFor(tx, capture.captureId);
+    if (earlier) return earlier;
+    const pending = await PayPalOrderRepository.lock(tx, this.keys.order(capture.orderId));
+    const today = this.clock.today();
+    const outcome = await this.intake.take(
+      tx,
+      {
+        channel: pending?.source ?? (await this.channelOf(tx, capture.captureId)),
+        externalRef: capture.captureId,
+        amountMinor: capture.amountMinor,
+        currency: capture.currency,
+        bookedOn: today,
+        texts: [],
+        remittance: `PayPal capture ${capture.status.toLowerCase().replace('_', ' ')} before it was credited`,
+        correctTypos: false,
+      },
+      { kind: 'journal-later', settleOn: today },
+    );
+    if (outcome.status === 'unmatched') return { status: 'unmatched', reason: outcome.reason };
+    return (await this.answerFor(tx, capture.captureId)) ?? { status: 'unmatched' };
+  }
+
+  /**
+   * The channel a capture was taken as, when its order is gone: a card's
+   * capture is journalled as `card`, so a webhook that comes after the capture
+   * route (or a refund of it) must find it there, not record it again as `paypal`.
+   */
+  async channelOf(tx: Tx, captureId: string): Promise<Channel> {
+    const card =
+      (await PaymentRepository.entryByRef(tx, 'card', captureId)) ??
+      (await PendingPaymentRepository.findByRef(tx, 'card', captureId));
+    return card ? 'card' : 'paypal';
+  }
+
   /** What the journal says of a capture settled before; undefined if it holds none. */
   async answerFor(tx: Tx, captureId: string): Promise<CaptureAnswer | undefined> {
+    const channel = await this.channelOf(tx, captureId);
     const entry =
-      (await PaymentRepository.entryByRef(tx, 'paypal', captureId)) ??
-      (await PendingPaymentRepository.findByRef(tx, 'paypal', captureId));
+      (await PaymentRepository.entryByRef(tx, channel, captureId)) ??
+      (await PendingPaymentRepository.findByRef(tx, channel, captureId));
     if (!entry) return undefined;
     if (entry.status === 'credited') return { status: 'credited' };
     const reason = UNMATCHED_REASONS.find((r) => r === entry.reason);
@@ -96,9 +137,14 @@ export class PayPalSettlement {
     const orderHash = this.keys.order(orderId);
     const pending = await PayPalOrderRepository.lock(tx, orderHash);
     if (!pending) return;
-    await TopupCodeRepository.take(tx, pending.codeHash, this.clock.today());
+    await TopupCodeRepository.claim(tx, pending.codeHash, this.clock.today());
     await PayPalOrderRepository.delete(tx, orderHash);
-    tx.scrubAfterCommit();
+  }
+
+  /** An order whose approval PayPal reversed before it was captured: over, unless PayPal holds a capture. */
+  async forgetUncaptured(tx: Tx, orderId: string): Promise<void> {
+    const pending = await PayPalOrderRepository.lock(tx, this.keys.order(orderId));
+    if (pending?.state === 'created') await this.forgetDenied(tx, orderId);
   }
 
   /**
@@ -121,7 +167,8 @@ export class PayPalSettlement {
     await this.intake.take(
       tx,
       {
-        channel: 'paypal',
+        // A card's refund or dispute is the card channel's, as its capture was.
+        channel: reversal.captureId ? await this.channelOf(tx, reversal.captureId) : 'paypal',
         externalRef: `${reversal.kind}:${reversal.id}`,
         amountMinor: reversal.amountMinor,
         currency: reversal.currency,

@@ -1,12 +1,9 @@
 import { KeyObject, verify, X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { crc32 } from 'node:zlib';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { PayPalUnavailable, PayPalWebhookRejected } from './paypal.errors';
-
-/** Fetches a certificate's PEM text; replaced in tests that count fetches. */
-export type CertificateFetch = (url: string) => Promise<string>;
-export const CERTIFICATE_FETCH = Symbol('CERTIFICATE_FETCH');
 
 const MAX_CERT_BYTES = 64 * 1024;
 const MAX_CACHED = 16;
@@ -21,7 +18,10 @@ class CertificateRefused extends Error {}
  * signature over `transmissionId|transmissionTime|webhookId|crc32(body)`,
  * checked with the certificate named by PAYPAL-CERT-URL. That certificate is
  * fetched only from the configured prefixes (PayPal's own hosts, over TLS,
- * redirects refused), and cached by URL until it expires.
+ * redirects refused), must be PayPal's message verification certificate (its
+ * subject's CN, as PayPal's reference code requires), must chain through the
+ * certificates served with it to a trusted root, and is cached by URL until
+ * the first certificate of its chain expires.
  *
  * A replayed event passes this check; that is harmless, because every event
  * is handled idempotently (dedupe on PayPal's capture, refund or dispute id).
@@ -29,13 +29,16 @@ class CertificateRefused extends Error {}
 @Injectable()
 export class PayPalWebhookVerifier {
   private readonly certificates = new Map<string, Promise<{ key: KeyObject; validTo: number }>>();
-  private readonly fetchCertificate: CertificateFetch;
+  private roots: X509Certificate[] | undefined;
 
-  constructor(
-    @Inject(AppConfig) private readonly config: AppConfig,
-    @Optional() @Inject(CERTIFICATE_FETCH) fetchCertificate?: CertificateFetch,
-  ) {
-    this.fetchCertificate = fetchCertificate ?? fetchPem;
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+
+  /** The trust anchors: PAYPAL_CERT_CA_FILE's, or Node's bundled roots; read once. */
+  private trustedRoots(): X509Certificate[] {
+    this.roots ??= (this.config.paypal?.certRoots ?? rootCertificates).map(
+      (pem) => new X509Certificate(pem),
+    );
+    return this.roots;
   }
 
   /** Resolves when the body is a genuine event for our webhook id; throws PayPalWebhookRejected otherwise. */
@@ -115,21 +118,60 @@ export class PayPalWebhookVerifier {
   }
 
   private async load(certUrl: string): Promise<{ key: KeyObject; validTo: number }> {
-    const pem = await this.fetchCertificate(certUrl);
-    let certificate: X509Certificate;
+    const pem = await fetchPem(certUrl);
+    let chain: X509Certificate[];
     try {
-      // The first certificate of the chain is the one that signs.
-      certificate = new X509Certificate(pem);
+      // The first certificate is the one that signs; the others are its issuers, in order.
+      chain = (pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map(
+        (block) => new X509Certificate(block),
+      );
     } catch {
       throw new CertificateRefused('The signing certificate cannot be read.');
     }
+    const [leaf] = chain;
+    if (!leaf) throw new CertificateRefused('The signing certificate cannot be read.');
     const now = Date.now();
-    const validFrom = Date.parse(certificate.validFrom);
-    const validTo = Date.parse(certificate.validTo);
-    if (!(validFrom <= now && now < validTo))
-      throw new CertificateRefused('The signing certificate is not valid now.');
-    return { key: certificate.publicKey, validTo };
+    for (const certificate of chain) {
+      if (!(Date.parse(certificate.validFrom) <= now && now < Date.parse(certificate.validTo)))
+        throw new CertificateRefused('The signing certificate is not valid now.');
+    }
+    const names = commonNames(leaf.subject);
+    if (!names.some((name) => this.config.paypal?.certCommonNames.includes(name)))
+      throw new CertificateRefused(
+        "The signing certificate is not PayPal's message verification certificate.",
+      );
+    for (let i = 0; i + 1 < chain.length; i++) {
+      if (!issuedBy(chain[i], chain[i + 1]))
+        throw new CertificateRefused('The signing certificate chain is broken.');
+    }
+    const last = chain[chain.length - 1];
+    const anchored = this.trustedRoots().some(
+      (root) => root.fingerprint256 === last.fingerprint256 || issuedBy(last, root),
+    );
+    if (!anchored)
+      throw new CertificateRefused('The signing certificate does not chain to a trusted root.');
+    return {
+      key: leaf.publicKey,
+      validTo: Math.min(...chain.map((c) => Date.parse(c.validTo))),
+    };
   }
+}
+
+/** True when `issuer` may issue certificates and signed this one. */
+function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return issuer.ca && certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** The CN values of an X.509 subject as Node writes it ("CN=…\nO=…"). */
+function commonNames(subject: string): string[] {
+  return subject
+    .split('\n')
+    .filter((line) => line.startsWith('CN='))
+    .map((line) => line.slice(3));
 }
 
 function single(value: string | string[] | undefined): string | undefined {

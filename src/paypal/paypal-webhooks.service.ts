@@ -4,10 +4,17 @@ import { z } from 'zod';
 import { LOGGER } from '../common/logger';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
-import { PAYPAL_GATEWAY, PayPalGateway, PayPalUnreachable } from './paypal.gateway';
-import { PayPalNotConfigured, PayPalWebhookRejected } from './paypal.errors';
+import { PAYPAL_GATEWAY, PayPalGateway, PayPalFailure } from './paypal.gateway';
+import {
+  PayPalNotConfigured,
+  PayPalOrderNotFound,
+  PayPalUnavailable,
+  PayPalWebhookRejected,
+} from './paypal.errors';
+import { PayPalOrdersService } from './paypal-orders.service';
+import { DomainError } from '../common/domain-error';
 import { PayPalReversal, PayPalSettlement } from './paypal-settlement';
-import { toMinor } from './paypal-sdk.gateway';
+import { toMinor } from './paypal.gateway';
 import { PayPalWebhookVerifier } from './paypal-webhook.verifier';
 import { WebhookAnswer } from './paypal.schemas';
 
@@ -41,6 +48,9 @@ const disputeResource = z.object({
     .optional(),
 });
 
+/** CHECKOUT.ORDER.APPROVED carries the order; CHECKOUT.PAYMENT-APPROVAL.REVERSED names it. */
+const orderResource = z.object({ id: z.string().optional(), order_id: z.string().optional() });
+
 type Headers = Record<string, string | string[] | undefined>;
 
 /**
@@ -53,6 +63,7 @@ export class PayPalWebhooksService {
   constructor(
     @Inject(PayPalWebhookVerifier) private readonly verifier: PayPalWebhookVerifier,
     @Inject(PayPalSettlement) private readonly settlement: PayPalSettlement,
+    @Inject(PayPalOrdersService) private readonly orders: PayPalOrdersService,
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -84,7 +95,7 @@ export class PayPalWebhooksService {
       this.logger.info({ event: event.event_type, handled }, 'paypal webhook');
       return { status: handled ? 'processed' : 'ignored' };
     } catch (error) {
-      if (error instanceof z.ZodError || error instanceof PayPalUnreachable) {
+      if (error instanceof z.ZodError || error instanceof PayPalFailure) {
         this.logger.warn({ event: event.event_type }, 'paypal webhook not readable');
         throw new PayPalWebhookRejected(
           `The ${event.event_type} event does not carry what the service needs; nothing was changed.`,
@@ -115,10 +126,25 @@ export class PayPalWebhooksService {
         if (orderId) await this.transactions.run((tx) => this.settlement.markPending(tx, orderId));
         return true;
       }
+      case 'PAYMENT.CAPTURE.DECLINED':
       case 'PAYMENT.CAPTURE.DENIED': {
         const orderId = captureResource.parse(resource).supplementary_data?.related_ids?.order_id;
         if (orderId) await this.transactions.run((tx) => this.settlement.forgetDenied(tx, orderId));
         return true;
+      }
+      case 'CHECKOUT.PAYMENT-APPROVAL.REVERSED': {
+        // PayPal undid the buyer's approval before any capture: the order is over.
+        const order = orderResource.parse(resource);
+        const orderId = order.order_id ?? order.id;
+        if (!orderId) return false;
+        await this.transactions.run((tx) => this.settlement.forgetUncaptured(tx, orderId));
+        return true;
+      }
+      case 'CHECKOUT.ORDER.APPROVED': {
+        // The buyer approved and may never come back: capture (and credit) now.
+        const orderId = orderResource.parse(resource).id;
+        if (!orderId) return false;
+        return this.captureApproved(orderId);
       }
       case 'PAYMENT.CAPTURE.REFUNDED':
       case 'PAYMENT.CAPTURE.REVERSED': {
@@ -152,6 +178,24 @@ export class PayPalWebhooksService {
       }
       default:
         return false;
+    }
+  }
+
+  /**
+   * Captures an approved order as the capture route would. Whatever PayPal
+   * answers is the order's state now (credited, pending, declined); only an
+   * outage is passed on, so that PayPal delivers the event again.
+   */
+  private async captureApproved(orderId: string): Promise<boolean> {
+    try {
+      await this.orders.capture(orderId);
+      return true;
+    } catch (error) {
+      // An outage answers 502: PayPal delivers the event again later.
+      if (error instanceof PayPalUnavailable) throw error;
+      if (error instanceof PayPalOrderNotFound) return false;
+      if (error instanceof DomainError) return true;
+      throw error;
     }
   }
 

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.decorator';
 import { answer } from '../http/idempotency';
 import {
+  cardOrderSchema,
   captureAnswerSchema,
   mailboxOrderParamsSchema,
   NewPayPalOrderBody,
@@ -17,8 +18,11 @@ import { ApiProblems } from '../http/api-problems';
 import { TooManyOpenCodes } from '../codes/code-issuer';
 import { MailboxNotFound } from '../ledger/ledger.errors';
 import {
+  CardAuthenticationRefused,
   PayPalAmountOutOfRange,
   PayPalCaptureDeclined,
+  PayPalCaptureInProgress,
+  PayPalCaptureRefused,
   PayPalCurrencyNotAccepted,
   PayPalNotConfigured,
   PayPalOrderNotApproved,
@@ -52,12 +56,40 @@ export class PayPalController {
     return this.orders.create(params.mailboxId, body);
   }
 
+  @Post('mailboxes/:mailboxId/card-orders')
+  @IssuesCodes()
+  @ApiOperation({
+    summary: "Create a PayPal order for a card top-up, paid in PayPal's card fields",
+    description:
+      "The buyer's browser gets the order id for PayPal's card fields (createOrder); the card goes to PayPal, never here. " +
+      'Captured with POST /v1/paypal-orders/{orderId}/capture, credited as channel card when 3-D Secure shifted the liability.',
+  })
+  @ApiProblems(
+    MailboxNotFound,
+    TooManyOpenCodes,
+    PayPalAmountOutOfRange,
+    PayPalCurrencyNotAccepted,
+    PayPalNotConfigured,
+    PayPalUnavailable,
+  )
+  @ApiResponse({ status: 201, standardSchema: cardOrderSchema })
+  async createCard(
+    @Param({ schema: mailboxOrderParamsSchema }) params: { mailboxId: string },
+    @Body({ schema: newPayPalOrderSchema }) body: NewPayPalOrderBody,
+  ) {
+    const { orderId } = await this.orders.create(params.mailboxId, body, 'card');
+    return { orderId };
+  }
+
   @Post('paypal-orders/:orderId/capture')
-  @ApiOperation({ summary: 'Capture an approved PayPal order and credit it' })
+  @ApiOperation({ summary: 'Capture an approved PayPal or card order and credit it' })
   @ApiProblems(
     PayPalOrderNotFound,
     PayPalOrderNotApproved,
+    PayPalCaptureInProgress,
     PayPalCaptureDeclined,
+    PayPalCaptureRefused,
+    CardAuthenticationRefused,
     PayPalNotConfigured,
     PayPalUnavailable,
   )

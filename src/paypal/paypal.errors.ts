@@ -47,3 +47,21 @@ export class PayPalWebhookRejected extends DomainError {
   readonly status = 400;
   readonly title = 'The webhook is not a verified PayPal event';
 }
+
+export class PayPalCaptureRefused extends DomainError {
+  readonly slug = 'paypal-capture-refused';
+  readonly status = 402;
+  readonly title = 'PayPal refused the payment for good: this order cannot be paid';
+}
+
+export class PayPalCaptureInProgress extends DomainError {
+  readonly slug = 'paypal-capture-in-progress';
+  readonly status = 409;
+  readonly title = 'PayPal is still completing this order: ask again in a few seconds';
+}
+
+export class CardAuthenticationRefused extends DomainError {
+  readonly slug = 'card-authentication-refused';
+  readonly status = 402;
+  readonly title = 'The card did not pass 3-D Secure as the policy requires; nothing was captured';
+}

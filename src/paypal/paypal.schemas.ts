@@ -26,10 +26,21 @@ export const payPalOrderSchema = z
     approveUrl: z.string().describe('where the buyer approves the payment at PayPal'),
   })
   .meta({ id: 'PayPalOrder' });
-export type PayPalOrderView = z.infer<typeof payPalOrderSchema>;
+export type PayPalOrderView = { orderId: string; approveUrl?: string };
 
+export const cardOrderSchema = z
+  .object({
+    orderId: z
+      .string()
+      .describe(
+        "the PayPal order for PayPal's card fields in the buyer's browser (createOrder returns it); capture it with POST /v1/paypal-orders/{orderId}/capture",
+      ),
+  })
+  .meta({ id: 'CardOrder' });
+
+/** Any text: an id PayPal could not have issued (`^[A-Z0-9]{1,36}$`) is a 404, not a 400. */
 export const orderParamsSchema = z.strictObject({
-  orderId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a PayPal order id'),
+  orderId: z.string().max(256).describe("PayPal's order id, ^[A-Z0-9]{1,36}$"),
 });
 
 export const captureAnswerSchema = z

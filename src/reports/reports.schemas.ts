@@ -44,6 +44,21 @@ export const reconciliationSchema = z
         ledger: z
           .array(z.object({ channel: z.string(), credits: tally }))
           .describe('ledger credits per channel, closed mailboxes included'),
+        writeOffs: z
+          .array(
+            z.object({
+              channel: z.string(),
+              refunded: tally.describe('refunds of payments already credited'),
+              reversed: tally.describe('reversals (chargebacks) of payments already credited'),
+              disputed: tally.describe(
+                'disputes opened on payments already credited: a claim; money lost comes as a reversal',
+              ),
+              lost: tally.describe('refunded and reversed: money gone that no balance was charged'),
+            }),
+          )
+          .describe(
+            'money claimed back after a credit, by the day PayPal reported it: the mailbox keeps the credit, because charging it back would need a link from the payment to the mailbox, which the service does not keep',
+          ),
         feeDebits: tally,
         checks: z.array(
           z.object({

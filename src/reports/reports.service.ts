@@ -10,6 +10,7 @@ import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';
 import { Figure, FIGURES, ReportsRepository } from './reports.repository';
 import { Reconciliation, Tally } from './reports.schemas';
+import { WriteOffRepository } from './write-off.repository';
 
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
@@ -48,6 +49,7 @@ export class ReportsService {
             consistent: true,
             payments: [],
             ledger: [],
+            writeOffs: [],
             feeDebits: zero(),
             checks: [],
             pending: { credits: zero(), payments: zero() },
@@ -87,6 +89,24 @@ export class ReportsService {
         add(line.credits, row.count, row.amountMinor);
       }
 
+      for (const writeOff of await WriteOffRepository.between(tx, from, to)) {
+        const report = dayOf(writeOff.day);
+        let line = report.writeOffs.find((w) => w.channel === writeOff.channel);
+        if (!line) {
+          line = {
+            channel: writeOff.channel,
+            refunded: zero(),
+            reversed: zero(),
+            disputed: zero(),
+            lost: zero(),
+          };
+          report.writeOffs.push(line);
+        }
+        const figure = { refund: 'refunded', reversal: 'reversed', dispute: 'disputed' } as const;
+        add(line[figure[writeOff.kind]], 1, writeOff.amountMinor);
+        if (writeOff.kind !== 'dispute') add(line.lost, 1, writeOff.amountMinor);
+      }
+
       for (const row of await PendingCreditRepository.totals(tx, from, to))
         add(dayOf(row.day).pending.credits, row.count, row.amountMinor);
       for (const row of await PendingPaymentRepository.creditedTotals(tx, from, to))
@@ -111,6 +131,7 @@ export class ReportsService {
           byKey((p: PaymentLine) => `${p.channel}|${p.country ?? ''}|${p.currency}`),
         );
         report.ledger.sort(byKey((l) => l.channel));
+        report.writeOffs.sort(byKey((w) => w.channel));
       }
       return {
         from,

@@ -28,7 +28,12 @@ describe('balance cap and per-channel limits', () => {
     }[];
 
   it('takes each channel limit as its own: a cash letter above it is unmatched and its code stays live', async () => {
-    expect(t.config.channelLimitMinor).toEqual({ bank: 3000, cash: 2000, paypal: 50_000 });
+    expect(t.config.channelLimitMinor).toEqual({
+      bank: 3000,
+      cash: 2000,
+      paypal: 50_000,
+      card: 50_000,
+    });
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
     const over = await cash(code, 2001);

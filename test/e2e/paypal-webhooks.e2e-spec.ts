@@ -9,7 +9,11 @@ import {
   postWebhook,
   startPayPalTestApp,
 } from '../support/fake-paypal/paypal-test-app';
-import { makeTestCertificate } from '../support/fake-paypal/test-certificate';
+import {
+  makeTestCertificate,
+  makeTestRoot,
+  TestCertificate,
+} from '../support/fake-paypal/test-certificate';
 
 describe('PayPal webhooks: only verified events change anything', () => {
   let t: PayPalTestApp;
@@ -187,5 +191,64 @@ describe('PayPal webhooks signed with a certificate that has expired', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('PayPal webhook certificates: a chain to a trusted root, and PayPal as subject', () => {
+  const root = makeTestRoot();
+  let t: PayPalTestApp;
+  beforeAll(async () => {
+    t = await startPayPalTestApp({ fake: { certificate: makeTestCertificate({ root }) } });
+  }, 60_000);
+  afterAll(() => t.close());
+
+  /** A pending capture, then its completion signed with `certificate`; returns the answer. */
+  async function completeSignedWith(certificate: TestCertificate) {
+    const mailbox = await registerMailbox(t);
+    const { orderId } = await createOrder(t, mailbox, { amountMinor: 2100 });
+    await approve(`${t.paypal.baseUrl}/checkoutnow?token=${orderId}`, 'PENDING');
+    expect((await capture(t, orderId)).status).toBe(202);
+    await t.paypal.settled();
+    t.paypal.useCertificate(certificate);
+    const order = t.paypal.orders.get(orderId)!;
+    const signed = t.paypal.signEvent('PAYMENT.CAPTURE.COMPLETED', 'capture', {
+      id: t.paypal.captureOf(orderId)!.id,
+      status: 'COMPLETED',
+      amount: order.amount,
+      custom_id: order.customId,
+      supplementary_data: { related_ids: { order_id: orderId } },
+    });
+    const res = await postWebhook(t, signed);
+    return { res, credited: await creditedTo(t, mailbox) };
+  }
+
+  it.each([
+    ['self-signed, with the right name', () => makeTestCertificate({ selfSigned: true })],
+    [
+      'from a trusted root, but not for PayPal',
+      () =>
+        makeTestCertificate({
+          root,
+          commonName: 'messageverificationcerts.paypal.com.evil.example',
+        }),
+    ],
+    [
+      'issued by a certificate that may not issue',
+      () => makeTestCertificate({ root, intermediateIsCa: false }),
+    ],
+    ['from a root nobody trusts', () => makeTestCertificate({ root: makeTestRoot('Other Root') })],
+  ])('refuses an event signed with a certificate %s', async (_, make) => {
+    const { res, credited } = await completeSignedWith(make());
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.type).toMatch(/paypal-webhook-rejected$/);
+    expect(credited).toBe(0);
+  });
+
+  it("accepts one from the trusted root with PayPal's name, and credits", async () => {
+    const { res, credited } = await completeSignedWith(
+      makeTestCertificate({ root, commonName: 'messageverificationcerts.paypal.com' }),
+    );
+    expect(res.status, res.text).toBe(200);
+    expect(credited).toBe(2100);
   });
 });

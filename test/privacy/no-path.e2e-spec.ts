@@ -16,6 +16,10 @@ type Side = 'payment' | 'mailbox' | 'neutral';
  */
 const TABLES: Record<string, { side: Side; why: string }> = {
   payment: { side: 'payment', why: 'the payment journal, kept for bookkeeping' },
+  bank_booking: {
+    side: 'payment',
+    why: "a bank payment's identity across camt.052/.054/.053: keyed digests of the booking and of the bank's references",
+  },
   idempotent_request: {
     side: 'payment',
     why: 'the stored answers of POSTs that move money: they hold payment ids',
@@ -68,6 +72,7 @@ const SHARED_BY_DESIGN: Record<string, string> = {
   currency: 'three letters',
   booked_on: 'a day, the anonymity set of invariant 6',
   country: 'VAT evidence; moves from the code to the payment',
+  kind: 'a few words for what a row is (a credit, a reversal …; a credit or a debit), alike on all rows of a kind',
 };
 
 /**
@@ -79,6 +84,10 @@ const REVIEWED_WIDE_COLUMNS: Record<string, string> = {
   'pending_payment.payer_iban': 'the same column of a journal row waiting for settlement',
   'idempotent_request.key_hash': 'keyed hash of an Idempotency-Key, its own HMAC subkey',
   'idempotent_request.fingerprint': 'keyed hash of a request body, its own HMAC subkey',
+  'bank_booking.content_key':
+    "keyed hash of what a bank booking says, domain 'bank-booking' of the request subkey",
+  'bank_booking.entry_key': "keyed hash of the bank's entry reference, the same domain",
+  'bank_booking.detail_key': "keyed hash of the bank's detail reference, the same domain",
 };
 
 /** Names that say "this points at a mailbox": on the payment side they are a path. */

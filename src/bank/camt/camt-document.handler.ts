@@ -140,7 +140,7 @@ export class CamtDocumentHandler {
   }
 
   /** The transactions completed since the last call. */
-  take(): CamtTransaction[] {
+  drain(): CamtTransaction[] {
     const ready = this.ready;
     this.ready = [];
     return ready;

@@ -55,10 +55,10 @@ async function* transactions(
   );
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     handler.write(decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    for (const transaction of handler.take()) yield transaction;
+    for (const transaction of handler.drain()) yield transaction;
   }
   handler.write(decoder.end());
   const summary = handler.close();
-  for (const transaction of handler.take()) yield transaction;
+  for (const transaction of handler.drain()) yield transaction;
   finish(summary);
 }

@@ -7,6 +7,7 @@ import { ClosedLedgerTotals1764000000202 } from './1764000000202-closed-ledger-t
 import { Settlement1764000000300 } from './1764000000300-settlement';
 import { BankBooking1764000000400 } from './1764000000400-bank-booking';
 import { PaymentKind1764000000500 } from './1764000000500-payment-kind';
+import { PayPalOrderSource1764000000800 } from './1764000000800-paypal-order-source';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Settlement1764000000300,
   BankBooking1764000000400,
   PaymentKind1764000000500,
+  PayPalOrderSource1764000000800,
 ];

@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp, TestApp, TestAppOptions } from '../test-app';
 import { FakePayPal, FakePayPalOptions } from './fake-paypal.server';
 
@@ -23,6 +26,9 @@ export async function startPayPalTestApp(
     clientSecret: 'fake-secret',
     ...options.fake,
   }).start();
+  // The service trusts the stand-in's root as it trusts DigiCert's for PayPal.
+  const roots = join(mkdtempSync(join(tmpdir(), 'paypal-roots-')), 'roots.pem');
+  writeFileSync(roots, paypal.rootPem);
   const t = await startTestApp({
     ...options.app,
     env: {
@@ -30,6 +36,8 @@ export async function startPayPalTestApp(
       PAYPAL_CLIENT_ID: clientId,
       PAYPAL_CLIENT_SECRET: 'fake-secret',
       PAYPAL_WEBHOOK_ID: paypal.webhookId,
+      PAYPAL_RETURN_URL: 'https://webmail.example/paypal/return',
+      PAYPAL_CERT_CA_FILE: roots,
       ...options.app?.env,
     },
   });
@@ -48,6 +56,20 @@ export async function startPayPalTestApp(
   };
 }
 
+/** The webmail backend asks for a card order; throws unless 201. */
+export async function createCardOrder(
+  t: PayPalTestApp,
+  mailboxId: string,
+  body: { amountMinor?: number; currency?: string; country?: string } = {},
+): Promise<{ orderId: string }> {
+  const res = await t.http
+    .post(`/v1/mailboxes/${encodeURIComponent(mailboxId)}/card-orders`)
+    .set(t.auth('webmail'))
+    .send({ amountMinor: 1200, currency: 'EUR', ...body });
+  if (res.status !== 201) throw new Error(`card order failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
 /** The webmail backend asks for an order; throws unless 201. */
 export async function createOrder(
   t: PayPalTestApp,
@@ -63,10 +85,7 @@ export async function createOrder(
 }
 
 /** The buyer opens the approve link, as a browser would; `capture` picks how the capture ends. */
-export async function approve(
-  approveUrl: string,
-  capture?: 'COMPLETED' | 'PENDING' | 'DECLINED',
-): Promise<void> {
+export async function approve(approveUrl: string, capture?: string): Promise<void> {
   const res = await fetch(capture ? `${approveUrl}&capture=${capture}` : approveUrl);
   if (res.status !== 200) throw new Error(`approval failed: ${res.status}`);
 }
