@@ -26,5 +26,6 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${folder}.json` },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['dist', 'data', 'coverage', 'reports', 'bench/out'],
+  // Anchored: an unanchored 'reports' would also drop src/reports from the sandbox.
+  ignorePatterns: ['/dist', '/data', '/coverage', '/reports', '/bench/out'],
 };

@@ -326,6 +326,27 @@ describe('withoutCode', () => {
     ]);
   });
 
+  it('scrubs each of several sightings in one text, and two run together as two', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    expect(withoutCode([`a ${displayCode(code)} b ${code} c`], code)).toEqual([
+      'a [code] b [code] c',
+    ]);
+    expect(withoutCode([`${code}${code}`], code)).toEqual(['[code][code]']);
+  });
+
+  it('takes the code in its display form too', () => {
+    const code = withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(withoutCode([`pay ${code}`], displayCode(code))).toEqual(['pay [code]']);
+  });
+
+  it('scrubs nothing for a "code" that is no code, even one symbol from a real one', () => {
+    const code = withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // U is no Crockford symbol: twelve characters, but not a code.
+    const notACode = code.slice(0, -1) + 'U';
+    expect(withoutCode([`pay ${code}`], notACode)).toEqual([`pay ${code}`]);
+    expect(withoutCode([`pay ${code}`], code.slice(1))).toEqual([`pay ${code}`]);
+  });
+
   it('leaves texts without the code as they are', () => {
     expect(withoutCode(['Rechnung 4711', ''], withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))).toEqual([
       'Rechnung 4711',
