@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { KeyedHash } from '../../src/config/keyed-hash';
 import { FeesService } from '../../src/fees/fees.service';
 import { aCashPayment, aMailboxId, issueCode, registerMailbox } from '../support/builders';
+import { settleNow } from '../support/settle';
 import { startTestApp, TEST_SECRET, TestApp } from '../support/test-app';
 
 const ROOT = resolve(__dirname, '../..');
@@ -90,6 +91,19 @@ describe('monthly fees', () => {
         pseudonym(paid),
       ]),
     ).toEqual([{ due_on: '2026-01-31' }, { due_on: '2026-02-28' }, { due_on: '2026-03-31' }]);
+  });
+
+  it("shows the balance after the fee due today, before and after that day's run alike", async () => {
+    t.clock.set('2026-06-10');
+    const id = await registerMailbox(t);
+    await credit(t, id, 1200);
+    await settleNow(t);
+    // The first period begins on the day of registration: its fee is due today.
+    const before = await view(t, id);
+    expect(before.balance.amountMinor).toBe(1100);
+    await fees.run('2026-06-10');
+    expect(await debits(id)).toEqual(['2026-06-10 fee 100']);
+    expect((await view(t, id)).balance.amountMinor).toBe(1100);
   });
 
   it('charges once when two instances run the same day together', async () => {
