@@ -59,6 +59,10 @@ export async function startServiceProcess(
         SECRET_KEY: TEST_SECRET,
         API_KEYS: ROLES.map((role) => `${role}:${keys[role]}`).join(','),
         LOG_LEVEL: 'warn',
+        // Production turns four eyes on, which refuses POST /v1/cash-batches to every
+        // caller; these tests drive that route's transaction, which a confirmed draft
+        // also runs (test/console covers the four-eyes path).
+        CASH_FOUR_EYES: 'false',
         ...env,
       },
     },
