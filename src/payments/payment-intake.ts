@@ -205,6 +205,7 @@ export class PaymentIntake {
       remittance: nonEmpty(withoutCodes(displayText(payment), seen)),
     });
     if (!(await PaymentRepository.insertOnce(tx, row))) throw new RetryTransaction();
+    if (payment.identity) await BankBookingRepository.insert(tx, id, payment.identity);
     if (!(await ReserveRepository.credit(tx, reserves[0], payment.amountMinor, today)))
       throw new RetryTransaction();
     return { paymentId: id, status: 'credited' };

@@ -90,6 +90,27 @@ describe('one bank booking across camt.052, .054 and .053', () => {
     });
   }
 
+  it('is one payment to a token reserve in camt.052 then camt.053 with other references', async () => {
+    const reserve = await t.http.post('/v1/token-reserves').send({});
+    expect(reserve.status, reserve.text).toBe(201);
+    const code: string = reserve.body.code;
+    const booking: AnEntry = { ustrd: [`Aufladung ${code}`], amount: '15.00' };
+    const journalBefore = await journalRows();
+    expect(await upload(aCamtDocument([{ ...booking, ref: null }], { type: '052' }))).toEqual({
+      credited: 1,
+      unmatched: 0,
+      duplicate: 0,
+    });
+    expect(await upload(aCamtDocument([{ ...booking, ref: aBankRef() }]))).toEqual({
+      credited: 0,
+      unmatched: 0,
+      duplicate: 1,
+    });
+    expect(await journalRows()).toBe(journalBefore + 1);
+    const balance = await t.http.post('/v1/token-reserves/balance').send({ code });
+    expect(balance.body.balance).toEqual({ amountMinor: 1500, currency: 'EUR' });
+  });
+
   it('keeps bookings apart that say the same but are different: twice in one file, or in two notifications with other references', async () => {
     const same: AnEntry = {
       ustrd: ['Spende'],
