@@ -111,6 +111,11 @@ export class Transactions implements OnApplicationShutdown {
     if (this.dialect === 'sqlite' && dataSource.isInitialized) this.sameFile(this.sqlite);
   }
 
+  /** Units waiting for the SQLite writer (always 0 on PostgreSQL, where each has its own session). */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
   get dialect(): 'sqlite' | 'postgres' {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
