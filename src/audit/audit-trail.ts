@@ -2,7 +2,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { withoutAnyCode } from '../codes/code-finder';
 import { AppConfig } from '../config/app-config';
-import { Transactions, Tx } from '../database/transactions';
+import { Transactions } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 /** Advisory lock class of the audit chain (PostgreSQL): one writer at a time, no row lock. */
 const AUDIT_CHAIN_LOCK = 7_220_900;

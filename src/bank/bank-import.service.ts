@@ -3,10 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
-import { Transactions, Tx } from '../database/transactions';
+import { Transactions } from '../database/transactions';
 import { PaymentIntake } from '../payments/payment-intake';
 import { Settlement } from '../payments/settlement/settlement.service';
 import { CreditBatch } from '../payments/settlement/settling';
+import { IntakeOutcome, ReceivedPayment } from '../payments/received-payment';
+import { Day } from '../common/day';
 import { Occurrences, toBankEntry } from './bank-payment.mapper';
 import { StatementRejected } from './bank.errors';
 import { CamtError, readCamt } from './camt';
@@ -21,13 +23,38 @@ export interface ImportProgress {
   transactions: number;
 }
 
+/** How long a part should hold the writer: a code issued meanwhile waits at most about this long. */
+const PART_MS = 100;
 /**
- * Imports bank statements through the one payment intake. One import (a file,
- * an upload, a ZIP of statements) is one database transaction: it lands whole
- * or not at all, so a crash or a damaged file leaves nothing half-done, and a
- * re-run of the same bookings finds each one already taken (a duplicate).
- * All credits of one import are booked on one day (invariant 6) and written
- * together at its end, in random order (invariant 7).
+ * Fewest entries in a part (unless the whole import has fewer): a part's
+ * credits are the anonymity set of its payments (invariant 7).
+ */
+const MIN_PART = 200;
+const MAX_PART = 5000;
+const FIRST_PART = 500;
+
+type PartOutcome = IntakeOutcome['status'];
+
+export interface ImportOptions {
+  onProgress?: (p: ImportProgress) => void;
+  /**
+   * false: each part shares a group commit with other units (inside a
+   * savepoint) instead of a transaction of its own; for the tests of the
+   * savepoint journal.
+   */
+  alone?: boolean;
+}
+
+/**
+ * Imports bank statements through the one payment intake, in parts: entries
+ * are read and mapped outside any transaction, then written a part at a time,
+ * each part one transaction of its own (its journal rows, bookings and, at its
+ * end, its credits in random order). Between two parts every write that queued
+ * meanwhile goes first, so a long import does not stall the service; a part
+ * lasts about PART_MS. A crash or a refused file keeps the parts written
+ * before it, each whole; the same file again finds those a duplicate and
+ * credits the rest, so every booking is credited exactly once. All credits of
+ * one import are booked on one day (invariant 6).
  */
 @Injectable()
 export class BankImportService {
@@ -45,20 +72,20 @@ export class BankImportService {
     files: { path: string; size: number }[],
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
-    return this.transactions.run((tx) => this.importInto(tx, this.expand(files), onProgress), {
-      alone: true,
-    });
+    return this.importSources(this.expand(files), { onProgress });
   }
 
-  /** Imports within the caller's transaction (the HTTP route, which also records its idempotency key). */
-  async importInto(
-    tx: Tx,
+  async importSources(
     sources: AsyncIterable<StatementSource>,
-    onProgress?: (p: ImportProgress) => void,
+    options: ImportOptions = {},
   ): Promise<ImportReport> {
+    const { onProgress } = options;
     const report = emptyReport();
-    // One import is one settlement: its credits are written together at the end.
-    const credits = new CreditBatch(this.clock.today());
+    const settleOn = this.clock.today();
+    const parts = new Parts(
+      (payments) => this.writePart(payments, settleOn, options.alone),
+      report,
+    );
     const digest = (text: string) => this.hash.request('bank-booking', text);
     for await (const source of sources) {
       let transactions = 0;
@@ -76,18 +103,14 @@ export class BankImportService {
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;
-          } else {
-            const outcome = await this.intake.take(tx, entry.payment, {
-              kind: 'batch',
-              batch: credits,
-            });
-            report.credits[outcome.status]++;
-          }
+          } else await parts.add(entry.payment);
           if (++transactions % 1000 === 0) progress();
         }
       } catch (error) {
         if (error instanceof CamtError)
-          throw new StatementRejected(error.message, [{ path: error.file, message: error.code }]);
+          throw new StatementRejected(refusal(error.message, report), [
+            { path: error.file, message: error.code },
+          ]);
         throw error;
       }
       report.files++;
@@ -96,8 +119,30 @@ export class BankImportService {
       addWarnings(report, source.name, read.summary.warnings);
       progress();
     }
-    await this.settlement.closeBatch(tx, credits);
+    await parts.finish();
     return report;
+  }
+
+  /** One part in one transaction: its payments through the intake, then its credits together. */
+  private writePart(
+    payments: readonly ReceivedPayment[],
+    settleOn: Day,
+    alone = true,
+  ): Promise<{ outcomes: PartOutcome[]; ms: number }> {
+    return this.transactions.run(
+      async (tx) => {
+        const started = performance.now();
+        const credits = new CreditBatch(settleOn);
+        const outcomes: PartOutcome[] = [];
+        for (const payment of payments) {
+          const outcome = await this.intake.take(tx, payment, { kind: 'batch', batch: credits });
+          outcomes.push(outcome.status);
+        }
+        await this.settlement.closeBatch(tx, credits);
+        return { outcomes, ms: performance.now() - started };
+      },
+      { alone },
+    );
   }
 
   /** Files as sources; a ZIP (told by its first bytes, not its name) becomes its members. */
@@ -119,4 +164,51 @@ function counted(input: Readable, onBytes: (count: number) => void): Readable {
   });
   input.on('error', (error) => counter.destroy(error));
   return input.pipe(counter);
+}
+
+/**
+ * Entries gathered into parts: a part is written when it is full, and the last
+ * one with the rest, so no part but a whole small import has fewer than
+ * MIN_PART entries. The size follows how long parts take to write.
+ */
+class Parts {
+  private pending: ReceivedPayment[] = [];
+  private size = FIRST_PART;
+
+  constructor(
+    private readonly write: (
+      payments: readonly ReceivedPayment[],
+    ) => Promise<{ outcomes: PartOutcome[]; ms: number }>,
+    private readonly report: ImportReport,
+  ) {}
+
+  async add(payment: ReceivedPayment): Promise<void> {
+    this.pending.push(payment);
+    if (this.pending.length >= this.size + MIN_PART) await this.flush(this.size);
+  }
+
+  finish(): Promise<void> {
+    return this.flush(this.pending.length);
+  }
+
+  private async flush(count: number): Promise<void> {
+    if (count === 0) return;
+    const part = this.pending.slice(0, count);
+    this.pending = this.pending.slice(count);
+    const { outcomes, ms } = await this.write(part);
+    for (const status of outcomes) this.report.credits[status]++;
+    this.report.parts++;
+    const scaled = Math.round((part.length * PART_MS) / Math.max(ms, 1));
+    this.size = Math.min(MAX_PART, Math.max(MIN_PART, scaled));
+  }
+}
+
+/** A refusal's message, saying what of the import was written before it. */
+function refusal(message: string, report: ImportReport): string {
+  const written = report.credits.credited + report.credits.unmatched + report.credits.duplicate;
+  if (written === 0) return message;
+  return (
+    `${message}; the ${written} entries before it were imported in ${report.parts} part(s) ` +
+    'and stay: importing the corrected file credits each booking once'
+  );
 }

@@ -145,7 +145,8 @@ function reason(error: unknown): string {
   const { type, code } = errorType(error);
   return (
     `the import stopped on an unexpected error (${code ? `${type} ${code}` : type}); ` +
-    'nothing of this file was imported. Move it back into the inbox to try again.'
+    'the parts of this file written before it stay imported. Move it back into the inbox ' +
+    'to import the rest: what was imported is found a duplicate and credited once.'
   );
 }
 

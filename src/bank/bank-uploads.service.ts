@@ -9,9 +9,9 @@ import { SpooledUpload } from './statement-sources';
 
 /**
  * Statements uploaded over HTTP: spooled to DATA_DIR/spool within
- * BANK_UPLOAD_LIMIT_BYTES, imported alone in one transaction under the
- * request's Idempotency-Key (fingerprinted by the upload's digest), and the
- * spooled copy erased whatever happened.
+ * BANK_UPLOAD_LIMIT_BYTES, imported in parts under the request's
+ * Idempotency-Key (fingerprinted by the upload's digest), and the spooled copy
+ * erased whatever happened.
  */
 @Injectable()
 export class BankUploadsService implements OnModuleInit {
@@ -29,13 +29,11 @@ export class BankUploadsService implements OnModuleInit {
   async import(body: Readable, key: string | undefined): Promise<StoredResponse<ImportReport>> {
     const upload = await SpooledUpload.from(body, this.config.bankUploadLimitBytes, this.spoolDir);
     try {
-      return await this.idempotency.run(
+      return await this.idempotency.runInParts(
         key,
         { scope: 'bank-statement', body: upload.digest },
         201,
-        (tx) =>
-          this.bank.importInto(tx, this.bank.expand([{ path: upload.path, size: upload.size }])),
-        { alone: true },
+        () => this.bank.importSources(this.bank.expand([{ path: upload.path, size: upload.size }])),
       );
     } finally {
       upload.discard();

@@ -3,7 +3,7 @@ import { DomainError } from '../common/domain-error';
 export class StatementRejected extends DomainError {
   readonly slug = 'statement-rejected';
   readonly status = 422;
-  readonly title = 'The bank statement cannot be read; nothing was imported';
+  readonly title = 'The bank statement cannot be read';
 }
 
 export class StatementTooLarge extends DomainError {

@@ -22,6 +22,11 @@ export const importReportSchema = z
       duplicate: z.number().int(),
     }),
     ignored: z.object({ debits: z.number().int(), notBooked: z.number().int() }),
+    /**
+     * How many transactions the credits were written in: a long import is
+     * written in parts, each whole; a crash keeps the parts before it.
+     */
+    parts: z.number().int(),
     /** Present when the reader took a liberty with a file: one per file and kind. */
     warnings: z.array(warningSchema).optional(),
   })
@@ -35,6 +40,7 @@ export function emptyReport(): ImportReport {
     entries: 0,
     credits: { credited: 0, unmatched: 0, duplicate: 0 },
     ignored: { debits: 0, notBooked: 0 },
+    parts: 0,
   };
 }
 
@@ -71,6 +77,7 @@ export function addReports(a: ImportReport, b: ImportReport): ImportReport {
       debits: a.ignored.debits + b.ignored.debits,
       notBooked: a.ignored.notBooked + b.ignored.notBooked,
     },
+    parts: a.parts + b.parts,
   };
   if (a.warnings || b.warnings) sum.warnings = [...(a.warnings ?? []), ...(b.warnings ?? [])];
   return sum;

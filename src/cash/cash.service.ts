@@ -6,7 +6,7 @@ import { Idempotency, StoredResponse } from '../http/idempotency';
 import { isKnownCurrency } from '../common/money';
 import { PaymentDayWindow } from '../payments/payment-day';
 import { parseCode } from '../codes/code-format';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { PaymentIntake } from '../payments/payment-intake';
 import { IntakeOutcome, ReceivedPayment } from '../payments/received-payment';
 import { Settlement } from '../payments/settlement/settlement.service';

@@ -3,7 +3,7 @@ import { Day } from '../common/day';
 import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { KeyedHash } from '../config/keyed-hash';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { MailboxNotFound } from '../ledger/ledger.errors';
 import { MailboxRepository } from '../ledger/mailbox.repository';
 import { generateCode } from './code-format';

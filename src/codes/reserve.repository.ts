@@ -1,6 +1,6 @@
 import { Day } from '../common/day';
 import { placeholders } from '../database/sql';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 /**
  * Reserves: a code's keyed hash and a balance, on the payment side only. The

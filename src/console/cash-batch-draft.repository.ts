@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 export interface DraftRow {
   id: string;

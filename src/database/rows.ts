@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Tx } from './transactions';
+import { Tx } from './tx';
 
 /**
  * Rows in an order nobody can predict or reproduce (crypto-random

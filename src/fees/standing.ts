@@ -1,5 +1,5 @@
 import { Day } from '../common/day';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { PendingCreditRepository } from '../ledger/pending-credit.repository';
 import { FeeAccountRepository } from './fee-account.repository';

@@ -4,7 +4,8 @@ import { addDays } from '../common/day';
 import { DomainError } from '../common/domain-error';
 import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
-import { RetryTransaction, RunOptions, Transactions, Tx } from '../database/transactions';
+import { Transactions } from '../database/transactions';
+import { RetryTransaction, RunOptions, Tx } from '../database/tx';
 import { IdempotentRequestRepository } from './idempotent-request.repository';
 
 export class IdempotencyKeyReused extends DomainError {
@@ -62,27 +63,12 @@ export class Idempotency {
     if (key === undefined) {
       return { status, body: await this.transactions.run(work, options), replayed: false };
     }
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw new InvalidIdempotencyKey('Idempotency-Key must be 1 to 255 visible ASCII characters', [
-        { path: 'Idempotency-Key', message: 'invalid header value' },
-      ]);
-    }
-    const keyHash = this.hash.request('key', request.scope, key);
-    const fingerprint = this.hash.request('body', request.scope, JSON.stringify(request.body));
+    const { keyHash, fingerprint } = this.identify(key, request);
     // Of two requests with one key racing, the later insert finds the key taken:
     // it rolls back and, run again, replays the answer the first one committed.
     return this.transactions.run(async (tx) => {
-      const stored = await IdempotentRequestRepository.find(tx, keyHash);
-      if (stored) {
-        if (stored.fingerprint !== fingerprint) {
-          throw new IdempotencyKeyReused('Use a new Idempotency-Key for a different request.');
-        }
-        return {
-          status: stored.statusCode,
-          body: JSON.parse(stored.body) as T,
-          replayed: true,
-        };
-      }
+      const stored = await this.replay<T>(tx, keyHash, fingerprint);
+      if (stored) return stored;
       const body = await work(tx);
       const recorded = await IdempotentRequestRepository.insertOnce(tx, keyHash, {
         fingerprint,
@@ -93,6 +79,64 @@ export class Idempotency {
       if (!recorded) throw new RetryTransaction();
       return { status, body, replayed: false };
     }, options);
+  }
+
+  private identify(
+    key: string,
+    request: { scope: string; body: unknown },
+  ): { keyHash: string; fingerprint: string } {
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new InvalidIdempotencyKey('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+        { path: 'Idempotency-Key', message: 'invalid header value' },
+      ]);
+    }
+    return {
+      keyHash: this.hash.request('key', request.scope, key),
+      fingerprint: this.hash.request('body', request.scope, JSON.stringify(request.body)),
+    };
+  }
+
+  /** The stored answer under this key, if any; a key used with another request is refused. */
+  private async replay<T>(
+    tx: Tx,
+    keyHash: string,
+    fingerprint: string,
+  ): Promise<StoredResponse<T> | undefined> {
+    const stored = await IdempotentRequestRepository.find(tx, keyHash);
+    if (!stored) return undefined;
+    if (stored.fingerprint !== fingerprint)
+      throw new IdempotencyKeyReused('Use a new Idempotency-Key for a different request.');
+    return { status: stored.statusCode, body: JSON.parse(stored.body) as T, replayed: true };
+  }
+
+  /**
+   * The same for work that commits in parts of its own (a bank import): the
+   * answer is stored after the last part. A retry after a crash in between
+   * runs the work again, which must then find what its parts wrote (an
+   * import finds its bookings a duplicate); of two racing requests the later
+   * to finish replays the first one's answer.
+   */
+  async runInParts<T>(
+    key: string | undefined,
+    request: { scope: string; body: unknown },
+    status: number,
+    work: () => Promise<T>,
+  ): Promise<StoredResponse<T>> {
+    if (key === undefined) return { status, body: await work(), replayed: false };
+    const { keyHash, fingerprint } = this.identify(key, request);
+    const stored = await this.transactions.run((tx) => this.replay<T>(tx, keyHash, fingerprint));
+    if (stored) return stored;
+    const body = await work();
+    return this.transactions.run(async (tx) => {
+      const recorded = await IdempotentRequestRepository.insertOnce(tx, keyHash, {
+        fingerprint,
+        statusCode: status,
+        body: JSON.stringify(body),
+        createdOn: this.clock.today(),
+      });
+      if (recorded) return { status, body, replayed: false };
+      return (await this.replay<T>(tx, keyHash, fingerprint))!;
+    });
   }
 
   async purge(): Promise<number> {

@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 /** Mailboxes exist only as keyed pseudonyms (DESIGN.md, invariant 2). */
 export const MailboxRepository = {

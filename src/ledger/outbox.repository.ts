@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Day } from '../common/day';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { insertRows } from '../database/rows';
 
 export const EVENT_TYPES = ['balance.credited', 'balance.low', 'mailbox.suspended'] as const;

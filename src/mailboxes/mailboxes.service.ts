@@ -6,7 +6,8 @@ import { formatMinor } from '../common/money';
 import { Cursor, pageOf } from '../common/schemas';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
-import { Transactions, Tx } from '../database/transactions';
+import { Transactions } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
 import { PayPalOrderRepository } from '../paypal/paypal-order.repository';
 import { OutboxRepository } from '../ledger/outbox.repository';
@@ -46,7 +47,7 @@ export class MailboxesService {
 
   get(mailboxId: string): Promise<MailboxView> {
     const pseudonym = this.hash.mailbox(mailboxId);
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
       return this.view(tx, mailboxId, pseudonym);
     });
@@ -54,7 +55,7 @@ export class MailboxesService {
 
   ledger(mailboxId: string, limit: number, cursor?: string): Promise<LedgerView> {
     const pseudonym = this.hash.mailbox(mailboxId);
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
       const rows = await LedgerRepository.page(tx, pseudonym, limit + 1, Cursor.decode(cursor));
       const { page, nextCursor } = pageOf(rows, limit);
@@ -74,7 +75,7 @@ export class MailboxesService {
   /** The whole ledger as CSV, newest first: the user's own copy of their data. */
   ledgerCsv(mailboxId: string): Promise<string> {
     const pseudonym = this.hash.mailbox(mailboxId);
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
       const rows = await LedgerRepository.all(tx, pseudonym);
       const lines = rows.map((r) =>

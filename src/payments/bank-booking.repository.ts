@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { BookingIdentity } from './received-payment';
 
 interface Row {

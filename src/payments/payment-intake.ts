@@ -6,7 +6,7 @@ import { KeyedHash } from '../config/keyed-hash';
 import { CodeSighting, findCodes, withoutAnyCode, withoutCode } from '../codes/code-finder';
 import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
-import { RetryTransaction, Tx } from '../database/transactions';
+import { RetryTransaction, Tx } from '../database/tx';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { BankBookingRepository } from './bank-booking.repository';
 import { ReserveRepository } from '../codes/reserve.repository';

@@ -1,5 +1,5 @@
 import { Day } from '../common/day';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { ROWS_PER_STATEMENT } from '../database/rows';
 import { PaymentKind, UnmatchedReason } from './received-payment';
 import { Channel } from '../ledger/channel';
@@ -174,13 +174,14 @@ export const PaymentRepository = {
 
   /** Records a payment once; false when the channel's reference is already taken. */
   async insertOnce(tx: Tx, p: NewPayment): Promise<boolean> {
-    const rows = await tx.query(
+    // Told by the count of rows changed: RETURNING makes SQLite collect each row first.
+    const inserted = await tx.execute(
       `INSERT INTO payment (${JOURNAL_COLUMNS.join(', ')})
        VALUES (${JOURNAL_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-       ON CONFLICT (channel, external_ref) DO NOTHING RETURNING id`,
+       ON CONFLICT (channel, external_ref) DO NOTHING`,
       journalValues(p),
     );
-    return rows.length === 1;
+    return inserted === 1;
   },
 
   /**

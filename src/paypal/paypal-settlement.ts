@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { KeyedHash } from '../config/keyed-hash';
 import { parseCode } from '../codes/code-format';
 import { TopupCodeRepository } from '../codes/topup-code.repository';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { PaymentIntake } from '../payments/payment-intake';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PendingPaymentRepository } from '../payments/settlement/pending-payment.repository';

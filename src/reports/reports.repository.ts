@@ -1,5 +1,5 @@
 import { Day } from '../common/day';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { JOURNAL_COLUMNS } from '../payments/payment.repository';
 
 /**

@@ -39,7 +39,7 @@ export class ReportsService {
 
   reconciliation(from: Day, to: Day): Promise<Reconciliation> {
     checkRange(from, to);
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       const days = new Map<Day, DayReport>();
       const dayOf = (date: Day): DayReport => {
         let report = days.get(date);
@@ -150,7 +150,7 @@ export class ReportsService {
    */
   vatCsv(fromMonth: string, toMonth: string): Promise<string> {
     checkOrder(fromMonth, toMonth);
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       const rows = await ReportsRepository.vatRows(tx, `${fromMonth}-01`, `${toMonth}-31`);
       const lines = new Map<
         string,

@@ -1,6 +1,6 @@
 import { Day } from '../common/day';
 import { placeholders } from '../database/sql';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { JOURNAL_COLUMNS } from '../payments/payment.repository';
 import { ROWS_PER_STATEMENT } from '../database/rows';
 

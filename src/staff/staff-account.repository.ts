@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 import type { StaffLocale, StaffRole } from '../auth/staff-principal';
 export type StaffStatus = 'enrolling' | 'active' | 'disabled';

@@ -31,7 +31,7 @@ export class TokensReportService {
         `from must not be after to, and the range at most ${MAX_DAYS} days`,
       );
     const currency = this.config.currency;
-    return this.transactions.run(async (tx) => {
+    return this.transactions.read(async (tx) => {
       const credits = await TokenFlowRepository.reserveCredits(tx, from, to);
       const issued = await TokenBooksRepository.counts(tx, 'token_issued', from, to);
       const redeemed = await TokenBooksRepository.counts(tx, 'token_redeemed', from, to);

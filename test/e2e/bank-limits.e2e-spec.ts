@@ -189,6 +189,7 @@ describe('bank statement limits', () => {
         entries: 3,
         credits: { credited: 1, unmatched: 2, duplicate: 0 },
         ignored: { debits: 0, notBooked: 0 },
+        parts: 1,
         warnings: [
           {
             code: 'camt.missing-status-read-as-booked',

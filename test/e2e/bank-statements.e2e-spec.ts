@@ -47,6 +47,7 @@ describe('bank statements', () => {
       entries: 5,
       credits: { credited: 2, unmatched: 1, duplicate: 0 },
       ignored: { debits: 1, notBooked: 1 },
+      parts: 1,
     });
     expect(await creditedTo(t, a)).toBe(1200);
     expect(await creditedTo(t, b)).toBe(650);

@@ -116,19 +116,33 @@ describe('unlinkability on disk', () => {
         paid.filter((code) => whereFound(files, hash.code(canonical(code))).length > 0);
 
       /**
-       * Imports a statement sharing a group commit with another unit (so that it
-       * runs in a savepoint, whose journal is what could spill; the CLI and the
-       * inbox run imports alone and keep none) and, in the same database
-       * transaction right after it, looks at the deleted files this process holds
-       * open: SQLite's temporary journals live there until the COMMIT.
+       * Imports a statement (one part: 100 entries) sharing a group commit with
+       * another unit, so that the part runs in a savepoint, whose journal is what
+       * could spill (the CLI, the inbox and uploads write parts alone and keep
+       * none), and, in the same database transaction right after it, looks at the
+       * deleted files this process holds open: SQLite's temporary journals live
+       * there until the COMMIT. A unit holding the writer makes both queue up
+       * together behind it.
        */
       const importAndLook = async (paid: string[], name: string) => {
-        const imported = transactions.run((tx) =>
-          bank.importInto(tx, bank.expand([statement(name, paid)])),
-        );
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let started!: () => void;
+        const holds = new Promise<void>((resolve) => (started = resolve));
+        const holding = transactions.run(async () => {
+          started();
+          await gate;
+        });
+        await holds;
+        const imported = bank.importSources(bank.expand([statement(name, paid)]), {
+          alone: false,
+        });
+        while (transactions.queueDepth === 0) await new Promise((r) => setTimeout(r, 5));
         const seen = transactions.run(async () => deletedOpenFiles());
-        const [report, files] = await Promise.all([imported, seen]);
+        release();
+        const [report, files] = await Promise.all([imported, seen, holding]);
         expect(report.credits.credited).toBe(paid.length);
+        expect(report.parts).toBe(1);
         return files;
       };
 

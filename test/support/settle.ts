@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Day } from '../../src/common/day';
-import { Tx } from '../../src/database/transactions';
+import { Tx } from '../../src/database/tx';
 import { PaymentIntake } from '../../src/payments/payment-intake';
 import { IntakeOutcome, ReceivedPayment } from '../../src/payments/received-payment';
 import { Settlement, SettlementRun } from '../../src/payments/settlement/settlement.service';

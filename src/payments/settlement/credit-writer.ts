@@ -1,4 +1,4 @@
-import { Tx } from '../../database/transactions';
+import { Tx } from '../../database/tx';
 import { OutboxRepository } from '../../ledger/outbox.repository';
 import { LedgerRepository } from '../../ledger/ledger.repository';
 import { CreditLine } from '../../ledger/credit-line';

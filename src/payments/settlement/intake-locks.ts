@@ -1,4 +1,4 @@
-import { Tx } from '../../database/transactions';
+import { Tx } from '../../database/tx';
 
 /** PostgreSQL advisory lock classes of the intake (two-key form: class, hashtext(key)). */
 const REFERENCE = 7_220_201;
