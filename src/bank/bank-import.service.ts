@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { PaymentIntake } from '../payments/payment-intake';
 import { Settlement } from '../payments/settlement/settlement.service';
 import { CreditBatch } from '../payments/settlement/settling';
@@ -23,38 +24,32 @@ export interface ImportProgress {
   transactions: number;
 }
 
-/** How long a part should hold the writer: a code issued meanwhile waits at most about this long. */
-const PART_MS = 100;
 /**
  * Fewest entries in a part (unless the whole import has fewer): a part's
  * credits are the anonymity set of its payments (invariant 7).
  */
 const MIN_PART = 200;
-const MAX_PART = 5000;
-const FIRST_PART = 500;
-
 type PartOutcome = IntakeOutcome['status'];
 
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /**
-   * false: each part shares a group commit with other units (inside a
-   * savepoint) instead of a transaction of its own; for the tests of the
-   * savepoint journal.
+   * false: a part shares a group commit with other units (inside a savepoint)
+   * instead of a transaction of its own: for the tests of the savepoint journal.
    */
   alone?: boolean;
 }
 
 /**
- * Imports bank statements through the one payment intake, in parts: entries
- * are read and mapped outside any transaction, then written a part at a time,
- * each part one transaction of its own (its journal rows, bookings and, at its
- * end, its credits in random order). Between two parts every write that queued
- * meanwhile goes first, so a long import does not stall the service; a part
- * lasts about PART_MS. A crash or a refused file keeps the parts written
- * before it, each whole; the same file again finds those a duplicate and
- * credits the rest, so every booking is credited exactly once. All credits of
- * one import are booked on one day (invariant 6).
+ * Imports bank statements through the one payment intake, in parts, each one
+ * transaction of its own: its journal rows and bookings, then its credits
+ * together in random order. A part ends when another write waits for SQLite's
+ * writer (once it holds MIN_PART entries), so a long import does not stall the
+ * service, or at BANK_IMPORT_PART_ENTRIES, which bounds the memory of its
+ * credits and the length of its checkpoint. A crash or a refused file keeps the parts
+ * written before it, each whole; the same file again finds those a duplicate
+ * and credits the rest, so every booking is credited exactly once. All credits
+ * of one import are booked on one day (invariant 6).
  */
 @Injectable()
 export class BankImportService {
@@ -79,13 +74,26 @@ export class BankImportService {
     sources: AsyncIterable<StatementSource>,
     options: ImportOptions = {},
   ): Promise<ImportReport> {
-    const { onProgress } = options;
     const report = emptyReport();
     const settleOn = this.clock.today();
-    const parts = new Parts(
-      (payments) => this.writePart(payments, settleOn, options.alone),
-      report,
-    );
+    const entries = new Lookahead(this.payments(sources, report, options.onProgress));
+    while (await entries.has(1)) {
+      const outcomes = await this.transactions.run((tx) => this.writePart(tx, entries, settleOn), {
+        alone: options.alone ?? true,
+      });
+      entries.commit();
+      for (const status of outcomes) report.credits[status]++;
+      report.parts++;
+    }
+    return report;
+  }
+
+  /** The payments of every file in turn; counts what it reads (and ignores) in the report. */
+  private async *payments(
+    sources: AsyncIterable<StatementSource>,
+    report: ImportReport,
+    onProgress?: (p: ImportProgress) => void,
+  ): AsyncGenerator<ReceivedPayment> {
     const digest = (text: string) => this.hash.request('bank-booking', text);
     for await (const source of sources) {
       let transactions = 0;
@@ -103,7 +111,7 @@ export class BankImportService {
           if (entry.kind === 'ignored') {
             if (entry.why === 'debit') report.ignored.debits++;
             else report.ignored.notBooked++;
-          } else await parts.add(entry.payment);
+          } else yield entry.payment;
           if (++transactions % 1000 === 0) progress();
         }
       } catch (error) {
@@ -119,30 +127,34 @@ export class BankImportService {
       addWarnings(report, source.name, read.summary.warnings);
       progress();
     }
-    await parts.finish();
-    return report;
   }
 
-  /** One part in one transaction: its payments through the intake, then its credits together. */
-  private writePart(
-    payments: readonly ReceivedPayment[],
+  /**
+   * One part: payments through the intake until the part may end, then its
+   * credits together. A part run again (a lost race on PostgreSQL) takes the
+   * same payments again first.
+   */
+  private async writePart(
+    tx: Tx,
+    entries: Lookahead<ReceivedPayment>,
     settleOn: Day,
-    alone = true,
-  ): Promise<{ outcomes: PartOutcome[]; ms: number }> {
-    return this.transactions.run(
-      async (tx) => {
-        const started = performance.now();
-        const credits = new CreditBatch(settleOn);
-        const outcomes: PartOutcome[] = [];
-        for (const payment of payments) {
-          const outcome = await this.intake.take(tx, payment, { kind: 'batch', batch: credits });
-          outcomes.push(outcome.status);
-        }
-        await this.settlement.closeBatch(tx, credits);
-        return { outcomes, ms: performance.now() - started };
-      },
-      { alone },
-    );
+  ): Promise<PartOutcome[]> {
+    const credits = new CreditBatch(settleOn);
+    const outcomes: PartOutcome[] = [];
+    entries.rewind();
+    while (await entries.has(1)) {
+      const payment = entries.take();
+      outcomes.push(
+        (await this.intake.take(tx, payment, { kind: 'batch', batch: credits })).status,
+      );
+      if (outcomes.length < MIN_PART) continue;
+      const waited =
+        outcomes.length >= this.config.bankImportPartEntries || this.transactions.queueDepth > 0;
+      // Ends only with enough entries left for a part of its own.
+      if (waited && (await entries.has(MIN_PART))) break;
+    }
+    await this.settlement.closeBatch(tx, credits);
+    return outcomes;
   }
 
   /** Files as sources; a ZIP (told by its first bytes, not its name) becomes its members. */
@@ -167,39 +179,41 @@ function counted(input: Readable, onBytes: (count: number) => void): Readable {
 }
 
 /**
- * Entries gathered into parts: a part is written when it is full, and the last
- * one with the rest, so no part but a whole small import has fewer than
- * MIN_PART entries. The size follows how long parts take to write.
+ * The payments ahead of the import, read ahead on demand; those taken since the
+ * last commit are kept, so that a part run again takes them again.
  */
-class Parts {
-  private pending: ReceivedPayment[] = [];
-  private size = FIRST_PART;
+class Lookahead<T> {
+  private readonly ahead: T[] = [];
+  private taken: T[] = [];
+  private ended = false;
 
-  constructor(
-    private readonly write: (
-      payments: readonly ReceivedPayment[],
-    ) => Promise<{ outcomes: PartOutcome[]; ms: number }>,
-    private readonly report: ImportReport,
-  ) {}
+  constructor(private readonly source: AsyncIterator<T>) {}
 
-  async add(payment: ReceivedPayment): Promise<void> {
-    this.pending.push(payment);
-    if (this.pending.length >= this.size + MIN_PART) await this.flush(this.size);
+  /** True when at least n items are ahead (reading as many as needed). */
+  async has(n: number): Promise<boolean> {
+    while (this.ahead.length < n && !this.ended) {
+      const next = await this.source.next();
+      if (next.done) this.ended = true;
+      else this.ahead.push(next.value);
+    }
+    return this.ahead.length >= n;
   }
 
-  finish(): Promise<void> {
-    return this.flush(this.pending.length);
+  /** The next item; call after has(1). */
+  take(): T {
+    const item = this.ahead.shift()!;
+    this.taken.push(item);
+    return item;
   }
 
-  private async flush(count: number): Promise<void> {
-    if (count === 0) return;
-    const part = this.pending.slice(0, count);
-    this.pending = this.pending.slice(count);
-    const { outcomes, ms } = await this.write(part);
-    for (const status of outcomes) this.report.credits[status]++;
-    this.report.parts++;
-    const scaled = Math.round((part.length * PART_MS) / Math.max(ms, 1));
-    this.size = Math.min(MAX_PART, Math.max(MIN_PART, scaled));
+  /** What was taken since the last commit is ahead again. */
+  rewind(): void {
+    this.ahead.unshift(...this.taken);
+    this.taken = [];
+  }
+
+  commit(): void {
+    this.taken = [];
   }
 }
 

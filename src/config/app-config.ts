@@ -94,6 +94,8 @@ export class AppConfig {
   /** How often credits and journal rows that wait are written (docs/decisions/0005-settlement.md). */
   readonly settleIntervalSeconds: number;
   readonly bankUploadLimitBytes: number;
+  /** The most entries a bank import writes in one transaction (docs/decisions/0012). */
+  readonly bankImportPartEntries: number;
   readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
   readonly paypal: PayPalConfig | undefined;
@@ -154,6 +156,7 @@ export class AppConfig {
     this.bankInboxIntervalSeconds = env.BANK_INBOX_INTERVAL_SECONDS;
     this.settleIntervalSeconds = env.SETTLE_INTERVAL_SECONDS;
     this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
+    this.bankImportPartEntries = env.BANK_IMPORT_PART_ENTRIES;
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
     this.paypal = payPalConfig(env);

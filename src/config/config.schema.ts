@@ -92,6 +92,8 @@ export const envSchema = z.object({
   SETTLE_INTERVAL_SECONDS: intFromEnv(5 * 60, 1),
   BANK_UPLOAD_LIMIT_BYTES: intFromEnv(512 * 1024 * 1024, 1024),
   BANK_FILE_LIMIT_BYTES: intFromEnv(1024 * 1024 * 1024, 1024),
+  // At least 200: a part's credits are its payments' anonymity set.
+  BANK_IMPORT_PART_ENTRIES: intFromEnv(10_000, 200),
   // Balance lifecycle: fees, limits, events to the webmail backend, retention.
   GRACE_DAYS: intFromEnv(14, 0),
   LOW_BALANCE_MINOR: z.coerce.number().int().min(0).optional(),
