@@ -1,0 +1,135 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Transactions } from '../database/transactions';
+import { Metrics } from './metrics';
+import { DatabaseFigures, MetricsRepository } from './metrics.repository';
+
+/** One database read serves every gauge of a scrape. */
+const SNAPSHOT_MS = 1000;
+
+/** Label values from the database, held to the shapes they are meant to have. */
+const word = (value: string) => (/^[a-z][a-z-]{0,31}$/.test(value) ? value : 'other');
+const currency = (value: string) => (/^[A-Z]{3}$/.test(value) ? value : 'other');
+
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * Gauges read at scrape time: from the database (journal, unmatched queue,
+ * what waits for the settlement, the webhook outbox), from the PostgreSQL
+ * pool and from the SQLite group-commit queue. Nothing is counted in the
+ * write path; every instance reports the same database figures.
+ */
+@Injectable()
+export class DatabaseMetrics implements OnModuleInit {
+  private snapshot?: { at: number; figures: Promise<DatabaseFigures> };
+
+  constructor(
+    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    const figures = () => this.figures();
+    this.metrics.gauge({
+      name: 'billing_payments',
+      help: 'Payments in the journal (waiting rows included), by channel, status and currency',
+      labelNames: ['channel', 'status', 'currency'],
+      async collect() {
+        this.reset();
+        for (const t of (await figures()).journal)
+          this.set(
+            { channel: word(t.channel), status: word(t.status), currency: currency(t.currency) },
+            t.count,
+          );
+      },
+    });
+    this.metrics.gauge({
+      name: 'billing_payments_amount_minor',
+      help: 'Sum of the payments in the journal, minor units, by channel, status and currency',
+      labelNames: ['channel', 'status', 'currency'],
+      async collect() {
+        this.reset();
+        for (const t of (await figures()).journal)
+          this.set(
+            { channel: word(t.channel), status: word(t.status), currency: currency(t.currency) },
+            t.amountMinor,
+          );
+      },
+    });
+    this.metrics.gauge({
+      name: 'billing_unmatched_payments',
+      help: 'Unmatched payments waiting for staff, by channel and reason',
+      labelNames: ['channel', 'reason'],
+      async collect() {
+        this.reset();
+        for (const u of (await figures()).unmatched)
+          this.set({ channel: word(u.channel), reason: word(u.reason) }, u.count);
+      },
+    });
+    this.metrics.gauge({
+      name: 'billing_settlement_pending',
+      help: 'Rows waiting for the next settlement: ledger credits, journal rows',
+      labelNames: ['rows'],
+      async collect() {
+        const { pending } = await figures();
+        this.set({ rows: 'credits' }, pending.credits);
+        this.set({ rows: 'payments' }, pending.payments);
+      },
+    });
+    this.metrics.gauge({
+      name: 'billing_webhook_outbox_backlog',
+      help: 'Events waiting for delivery to the webmail backend',
+      async collect() {
+        this.set((await figures()).outbox);
+      },
+    });
+    const transactions = this.transactions;
+    this.metrics.gauge({
+      name: 'billing_db_group_commit_queue_depth',
+      help: 'Units of work waiting for the SQLite writer (0 on PostgreSQL)',
+      collect() {
+        this.set(transactions.queueDepth);
+      },
+    });
+    const pool = this.pool();
+    if (pool) {
+      this.metrics.gauge({
+        name: 'billing_db_pool_connections',
+        help: 'PostgreSQL pool connections: total, idle',
+        labelNames: ['state'],
+        collect() {
+          this.set({ state: 'total' }, pool.totalCount);
+          this.set({ state: 'idle' }, pool.idleCount);
+        },
+      });
+      this.metrics.gauge({
+        name: 'billing_db_pool_waiting',
+        help: 'Requests waiting for a PostgreSQL pool connection',
+        collect() {
+          this.set(pool.waitingCount);
+        },
+      });
+    }
+  }
+
+  private figures(): Promise<DatabaseFigures> {
+    const now = Date.now();
+    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_MS) {
+      const figures = this.transactions.run((tx) => MetricsRepository.figures(tx));
+      // A failed read is not kept: the next scrape tries again.
+      figures.catch(() => (this.snapshot = undefined));
+      this.snapshot = { at: now, figures };
+    }
+    return this.snapshot.figures;
+  }
+
+  private pool(): PgPool | undefined {
+    if (this.dataSource.options.type !== 'postgres') return undefined;
+    return (this.dataSource.driver as unknown as { master: PgPool }).master;
+  }
+}
