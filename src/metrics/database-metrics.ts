@@ -4,9 +4,6 @@ import { Transactions } from '../database/transactions';
 import { Metrics } from './metrics';
 import { DatabaseFigures, MetricsRepository } from './metrics.repository';
 
-/** One database read serves every gauge of a scrape. */
-const SNAPSHOT_MS = 1000;
-
 /** Label values from the database, held to the shapes they are meant to have. */
 const word = (value: string) => (/^[a-z][a-z-]{0,31}$/.test(value) ? value : 'other');
 const currency = (value: string) => (/^[A-Z]{3}$/.test(value) ? value : 'other');
@@ -25,7 +22,8 @@ interface PgPool {
  */
 @Injectable()
 export class DatabaseMetrics implements OnModuleInit {
-  private snapshot?: { at: number; figures: Promise<DatabaseFigures> };
+  /** The read in flight: the gauges of one scrape collect together and share it. */
+  private reading?: Promise<DatabaseFigures>;
 
   constructor(
     @Inject(Metrics) private readonly metrics: Metrics,
@@ -34,6 +32,15 @@ export class DatabaseMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // First: its value is read before this scrape's own database read joins the queue.
+    const transactions = this.transactions;
+    this.metrics.gauge({
+      name: 'billing_db_group_commit_queue_depth',
+      help: 'Units of work waiting for the SQLite writer (0 on PostgreSQL)',
+      collect() {
+        this.set(transactions.queueDepth);
+      },
+    });
     const figures = () => this.figures();
     this.metrics.gauge({
       name: 'billing_payments',
@@ -88,14 +95,6 @@ export class DatabaseMetrics implements OnModuleInit {
         this.set((await figures()).outbox);
       },
     });
-    const transactions = this.transactions;
-    this.metrics.gauge({
-      name: 'billing_db_group_commit_queue_depth',
-      help: 'Units of work waiting for the SQLite writer (0 on PostgreSQL)',
-      collect() {
-        this.set(transactions.queueDepth);
-      },
-    });
     const pool = this.pool();
     if (pool) {
       this.metrics.gauge({
@@ -118,14 +117,15 @@ export class DatabaseMetrics implements OnModuleInit {
   }
 
   private figures(): Promise<DatabaseFigures> {
-    const now = Date.now();
-    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_MS) {
-      const figures = this.transactions.run((tx) => MetricsRepository.figures(tx));
-      // A failed read is not kept: the next scrape tries again.
-      figures.catch(() => (this.snapshot = undefined));
-      this.snapshot = { at: now, figures };
+    if (!this.reading) {
+      const reading = this.transactions.run((tx) => MetricsRepository.figures(tx));
+      this.reading = reading;
+      const done = () => {
+        if (this.reading === reading) this.reading = undefined;
+      };
+      reading.then(done, done);
     }
-    return this.snapshot.figures;
+    return this.reading;
   }
 
   private pool(): PgPool | undefined {
