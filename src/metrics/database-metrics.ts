@@ -32,7 +32,7 @@ export class DatabaseMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // First: its value is read before this scrape's own database read joins the queue.
+    // First: these are read before this scrape's own database reads queue up.
     const transactions = this.transactions;
     this.metrics.gauge({
       name: 'billing_db_group_commit_queue_depth',
@@ -41,6 +41,25 @@ export class DatabaseMetrics implements OnModuleInit {
         this.set(transactions.queueDepth);
       },
     });
+    const pool = this.pool();
+    if (pool) {
+      this.metrics.gauge({
+        name: 'billing_db_pool_connections',
+        help: 'PostgreSQL pool connections: total, idle',
+        labelNames: ['state'],
+        collect() {
+          this.set({ state: 'total' }, pool.totalCount);
+          this.set({ state: 'idle' }, pool.idleCount);
+        },
+      });
+      this.metrics.gauge({
+        name: 'billing_db_pool_waiting',
+        help: 'Requests waiting for a PostgreSQL pool connection',
+        collect() {
+          this.set(pool.waitingCount);
+        },
+      });
+    }
     const figures = () => this.figures();
     this.metrics.gauge({
       name: 'billing_payments',
@@ -95,25 +114,6 @@ export class DatabaseMetrics implements OnModuleInit {
         this.set((await figures()).outbox);
       },
     });
-    const pool = this.pool();
-    if (pool) {
-      this.metrics.gauge({
-        name: 'billing_db_pool_connections',
-        help: 'PostgreSQL pool connections: total, idle',
-        labelNames: ['state'],
-        collect() {
-          this.set({ state: 'total' }, pool.totalCount);
-          this.set({ state: 'idle' }, pool.idleCount);
-        },
-      });
-      this.metrics.gauge({
-        name: 'billing_db_pool_waiting',
-        help: 'Requests waiting for a PostgreSQL pool connection',
-        collect() {
-          this.set(pool.waitingCount);
-        },
-      });
-    }
   }
 
   private figures(): Promise<DatabaseFigures> {

@@ -51,7 +51,11 @@ export const MetricsRepository = {
         journal.set(key, total);
       }
     }
-    const unmatched = await tx.query<{ channel: string; reason: string | null; n: number | string }>(
+    const unmatched = await tx.query<{
+      channel: string;
+      reason: string | null;
+      n: number | string;
+    }>(
       `SELECT channel, reason, COUNT(*) AS n FROM payment WHERE status = 'unmatched'
         GROUP BY channel, reason`,
     );
