@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
 import { Transactions } from '../database/transactions';
 import { Metrics } from './metrics';
 import { DatabaseFigures, MetricsRepository } from './metrics.repository';
@@ -15,8 +16,8 @@ interface PgPool {
 }
 
 /**
- * Gauges read at scrape time: from the database (journal, unmatched queue,
- * what waits for the settlement, the webhook outbox), from the PostgreSQL
+ * Gauges read at scrape time: from the database (the day's credits, the
+ * unmatched queue, what waits for the settlement, the webhook outbox), from the PostgreSQL
  * pool and from the SQLite group-commit queue. Nothing is counted in the
  * write path; every instance reports the same database figures.
  */
@@ -29,6 +30,7 @@ export class DatabaseMetrics implements OnModuleInit {
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -62,39 +64,46 @@ export class DatabaseMetrics implements OnModuleInit {
     }
     const figures = () => this.figures();
     this.metrics.gauge({
-      name: 'billing_payments',
-      help: 'Payments in the journal (waiting rows included), by channel, status and currency',
-      labelNames: ['channel', 'status', 'currency'],
+      name: 'billing_credits_today',
+      help: 'Credits of payments booked today (UTC) by channel, written or waiting for the settlement',
+      labelNames: ['channel'],
       async collect() {
         this.reset();
-        for (const t of (await figures()).journal)
-          this.set(
-            { channel: word(t.channel), status: word(t.status), currency: currency(t.currency) },
-            t.count,
-          );
+        for (const t of (await figures()).creditedToday)
+          this.set({ channel: word(t.channel) }, t.count);
       },
     });
     this.metrics.gauge({
-      name: 'billing_payments_amount_minor',
-      help: 'Sum of the payments in the journal, minor units, by channel, status and currency',
-      labelNames: ['channel', 'status', 'currency'],
+      name: 'billing_credits_today_amount_minor',
+      help: 'Sum of those credits, minor units of CURRENCY, by channel',
+      labelNames: ['channel'],
       async collect() {
         this.reset();
-        for (const t of (await figures()).journal)
-          this.set(
-            { channel: word(t.channel), status: word(t.status), currency: currency(t.currency) },
-            t.amountMinor,
-          );
+        for (const t of (await figures()).creditedToday)
+          this.set({ channel: word(t.channel) }, t.amountMinor);
       },
+    });
+    const unmatchedLabels = (u: DatabaseFigures['unmatched'][number]) => ({
+      channel: word(u.channel),
+      reason: word(u.reason),
+      currency: currency(u.currency),
     });
     this.metrics.gauge({
       name: 'billing_unmatched_payments',
-      help: 'Unmatched payments waiting for staff, by channel and reason',
-      labelNames: ['channel', 'reason'],
+      help: 'Unmatched payments waiting for staff, by channel, reason and currency',
+      labelNames: ['channel', 'reason', 'currency'],
       async collect() {
         this.reset();
-        for (const u of (await figures()).unmatched)
-          this.set({ channel: word(u.channel), reason: word(u.reason) }, u.count);
+        for (const u of (await figures()).unmatched) this.set(unmatchedLabels(u), u.count);
+      },
+    });
+    this.metrics.gauge({
+      name: 'billing_unmatched_payments_amount_minor',
+      help: 'Sum of the unmatched payments waiting for staff, minor units, by channel, reason and currency',
+      labelNames: ['channel', 'reason', 'currency'],
+      async collect() {
+        this.reset();
+        for (const u of (await figures()).unmatched) this.set(unmatchedLabels(u), u.amountMinor);
       },
     });
     this.metrics.gauge({
@@ -118,7 +127,8 @@ export class DatabaseMetrics implements OnModuleInit {
 
   private figures(): Promise<DatabaseFigures> {
     if (!this.reading) {
-      const reading = this.transactions.run((tx) => MetricsRepository.figures(tx));
+      const today = this.clock.today();
+      const reading = this.transactions.run((tx) => MetricsRepository.figures(tx, today));
       this.reading = reading;
       const done = () => {
         if (this.reading === reading) this.reading = undefined;

@@ -93,6 +93,7 @@ describe('metrics', () => {
       // The letter's credit waits for the settlement; the readiness watch starts on it.
       expect(value(all, 'billing_settlement_pending', { rows: 'credits' })).toBe(1);
       expect(value(all, 'billing_settlement_pending', { rows: 'payments' })).toBe(0);
+      expect(value(all, 'billing_credits_today', { channel: 'cash' })).toBe(1);
 
       const upload = await t.http
         .post('/v1/bank-statements')
@@ -114,21 +115,20 @@ describe('metrics', () => {
       await t.http.get(`/v1/mailboxes/${encodeURIComponent(m1)}/nowhere`).set(t.auth('webmail'));
 
       all = samples(await scrape(t));
-      const payments = (channel: string, status: string) => [
-        value(all, 'billing_payments', { channel, status, currency: 'EUR' }),
-        value(all, 'billing_payments_amount_minor', { channel, status, currency: 'EUR' }),
+      const credited = (channel: string) => [
+        value(all, 'billing_credits_today', { channel }),
+        value(all, 'billing_credits_today_amount_minor', { channel }),
       ];
-      expect(payments('cash', 'credited')).toEqual([1, 1200]);
-      expect(payments('cash', 'unmatched')).toEqual([1, 500]);
-      expect(payments('bank', 'credited')).toEqual([2, 4000]);
-      expect(payments('bank', 'unmatched')).toEqual([1, 700]);
-      expect(all.filter((s) => s.name === 'billing_payments')).toHaveLength(4);
-      expect(
-        value(all, 'billing_unmatched_payments', { channel: 'cash', reason: 'unknown-code' }),
-      ).toBe(1);
-      expect(value(all, 'billing_unmatched_payments', { channel: 'bank', reason: 'no-code' })).toBe(
-        1,
-      );
+      expect(credited('cash')).toEqual([1, 1200]);
+      expect(credited('bank')).toEqual([2, 4000]);
+      expect(all.filter((s) => s.name === 'billing_credits_today')).toHaveLength(2);
+      const unmatched = (channel: string, reason: string) => [
+        value(all, 'billing_unmatched_payments', { channel, reason, currency: 'EUR' }),
+        value(all, 'billing_unmatched_payments_amount_minor', { channel, reason, currency: 'EUR' }),
+      ];
+      expect(unmatched('cash', 'unknown-code')).toEqual([1, 500]);
+      expect(unmatched('bank', 'no-code')).toEqual([1, 700]);
+      expect(all.filter((s) => s.name === 'billing_unmatched_payments')).toHaveLength(2);
       expect(value(all, 'billing_settlement_pending', { rows: 'credits' })).toBe(0);
       expect(value(all, 'billing_settlement_oldest_pending_seconds')).toBe(0);
 
@@ -183,9 +183,7 @@ describe('metrics', () => {
       };
       expect(value(mine, 'http_request_duration_seconds_count', issued)).toBe(1);
       expect(value(theirs, 'http_request_duration_seconds_count', issued)).toBe(3);
-      expect(
-        value(mine, 'billing_payments', { channel: 'bank', status: 'credited', currency: 'EUR' }),
-      ).toBe(2);
+      expect(value(mine, 'billing_credits_today', { channel: 'bank' })).toBe(2);
     });
 
     it('serve nothing but GET /metrics on their port', async () => {
@@ -230,9 +228,7 @@ describe('metrics', () => {
       expect(
         all.filter((s) => s.name === 'http_request_duration_seconds_count').length,
       ).toBeGreaterThan(5);
-      expect(
-        value(all, 'billing_payments', { channel: 'bank', status: 'credited', currency: 'EUR' }),
-      ).toBeGreaterThan(0);
+      expect(value(all, 'billing_credits_today', { channel: 'bank' })).toBeGreaterThan(0);
       expect(found(`${body}\n${trace.mailboxIds[0]}`)).toEqual([trace.mailboxIds[0]]);
 
       expect(found(body)).toEqual([]);
