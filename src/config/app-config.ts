@@ -133,7 +133,9 @@ export class AppConfig {
     this.host = env.HOST;
     this.port = env.PORT;
     this.metrics =
-      env.METRICS_PORT === undefined ? undefined : { host: env.METRICS_HOST, port: env.METRICS_PORT };
+      env.METRICS_PORT === undefined
+        ? undefined
+        : { host: env.METRICS_HOST, port: env.METRICS_PORT };
     this.dataDir = env.DATA_DIR;
     this.database = env.DATABASE_URL.startsWith('sqlite:')
       ? { type: 'sqlite', path: env.DATABASE_URL.slice('sqlite:'.length) }
