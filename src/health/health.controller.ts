@@ -22,20 +22,29 @@ const readySchema = z
 
 type Ready = z.infer<typeof readySchema>;
 
-/** Runs `work`, or answers 503 when it fails or takes longer than TIMEOUT_MS. */
-async function inTime<T>(work: Promise<T>, what: string): Promise<T> {
+/**
+ * Runs `work`, or answers 503 when it fails or takes longer than TIMEOUT_MS:
+ * with the database's own 503 detail (a code, never a value) after `prefix`, else with `say`.
+ */
+async function inTime<T>(
+  work: Promise<T>,
+  say: { prefix: string; late: string; failed: string },
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let late = false;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ServiceUnavailable(`${what} did not answer in time`)),
-      TIMEOUT_MS,
-    );
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error('timeout'));
+    }, TIMEOUT_MS);
   });
   try {
     return await Promise.race([work, timeout]);
   } catch (error) {
-    if (error instanceof ServiceUnavailable) throw error;
-    throw new ServiceUnavailable(`${what} does not answer`);
+    if (late) throw new ServiceUnavailable(`${say.prefix}${say.late}`);
+    if (error instanceof ServiceUnavailable)
+      throw new ServiceUnavailable(`${say.prefix}${error.message}`);
+    throw new ServiceUnavailable(`${say.prefix}${say.failed}`);
   } finally {
     clearTimeout(timer);
   }
@@ -55,7 +64,11 @@ export class HealthController {
   @ApiOperation({ summary: 'Whether the database answers' })
   @ApiResponse({ status: 200, description: 'the database answers', standardSchema: healthSchema })
   async check(): Promise<{ status: 'ok' }> {
-    await inTime(this.transactions.ping(), 'the database');
+    await inTime(this.transactions.ping(), {
+      prefix: '',
+      late: 'the database did not answer in time',
+      failed: 'the database does not answer',
+    });
     return { status: 'ok' };
   }
 
@@ -79,7 +92,11 @@ export class HealthController {
   })
   @ApiResponse({ status: 200, description: 'ready for traffic', standardSchema: readySchema })
   async ready(): Promise<Ready> {
-    const state = await inTime(this.readiness.check(), 'the database');
+    const state = await inTime(this.readiness.check(), {
+      prefix: 'not ready: ',
+      late: 'the database did not answer in time',
+      failed: 'the database does not take a write',
+    });
     const problems = [];
     if (state.pendingMigrations.length > 0)
       problems.push(`${state.pendingMigrations.length} migration(s) not run`);

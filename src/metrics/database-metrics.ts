@@ -43,22 +43,23 @@ export class DatabaseMetrics implements OnModuleInit {
         this.set(transactions.queueDepth);
       },
     });
-    const pool = this.pool();
-    if (pool) {
+    // Looked up at each scrape: a reconnected data source has a new pool.
+    const pool = () => this.pool();
+    if (this.dataSource.options.type === 'postgres') {
       this.metrics.gauge({
         name: 'billing_db_pool_connections',
         help: 'PostgreSQL pool connections: total, idle',
         labelNames: ['state'],
         collect() {
-          this.set({ state: 'total' }, pool.totalCount);
-          this.set({ state: 'idle' }, pool.idleCount);
+          this.set({ state: 'total' }, pool()?.totalCount ?? 0);
+          this.set({ state: 'idle' }, pool()?.idleCount ?? 0);
         },
       });
       this.metrics.gauge({
         name: 'billing_db_pool_waiting',
         help: 'Requests waiting for a PostgreSQL pool connection',
         collect() {
-          this.set(pool.waitingCount);
+          this.set(pool()?.waitingCount ?? 0);
         },
       });
     }
@@ -140,6 +141,6 @@ export class DatabaseMetrics implements OnModuleInit {
 
   private pool(): PgPool | undefined {
     if (this.dataSource.options.type !== 'postgres') return undefined;
-    return (this.dataSource.driver as unknown as { master: PgPool }).master;
+    return (this.dataSource.driver as unknown as { master?: PgPool }).master;
   }
 }

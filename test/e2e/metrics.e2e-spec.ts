@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { generateCode } from '../../src/codes/code-format';
 import { KeyedHash } from '../../src/config/keyed-hash';
 import { MetricsServer } from '../../src/metrics/metrics.server';
@@ -306,5 +309,53 @@ describe('health', () => {
     await settleNow(t);
     expect((await t.http.get('/health/ready')).status).toBe(200);
     expect(value(samples(await scrape(t)), 'billing_settlement_oldest_pending_seconds')).toBe(0);
+  });
+
+  it('is not ready while the database refuses writes (read-only), alive all the while', async () => {
+    const readOnly = async (on: boolean) => {
+      const dataSource = t.app.get(DataSource);
+      if (t.db.dialect === 'sqlite') {
+        const db = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+          .databaseConnection;
+        db.pragma(`query_only = ${on ? 'ON' : 'OFF'}`);
+        return;
+      }
+      const client = new Client({ connectionString: t.db.url });
+      await client.connect();
+      await client.query('SET default_transaction_read_only = off');
+      const name = new URL(t.db.url).pathname.slice(1);
+      await client.query(
+        `ALTER DATABASE ${name} SET default_transaction_read_only = ${on ? 'on' : 'off'}`,
+      );
+      await client.end();
+      // New sessions pick up the changed default; pooled ones keep the old.
+      await dataSource.destroy();
+      await dataSource.initialize();
+    };
+    await readOnly(true);
+    try {
+      const ready = await t.http.get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.detail).toMatch(/^not ready: /);
+      expect((await t.http.get('/health/live')).status).toBe(200);
+    } finally {
+      await readOnly(false);
+    }
+    expect((await t.http.get('/health/ready')).status).toBe(200);
+    // The metrics read the new pool after the reconnection.
+    expect(value(samples(await scrape(t)), 'billing_db_group_commit_queue_depth')).toBe(0);
+  });
+
+  it('is alive but not ready once the database is gone', async () => {
+    const gone = await startTestApp();
+    try {
+      await gone.app.get(DataSource).destroy();
+      const ready = await gone.http.get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.detail).toMatch(/^not ready: the database/);
+      expect((await gone.http.get('/health/live')).body).toEqual({ status: 'ok' });
+    } finally {
+      await gone.close().catch(() => undefined);
+    }
   });
 });
