@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 /** What readiness reads: applied migrations, and whether a row still waits for the settlement. */
 export const ReadinessRepository = {

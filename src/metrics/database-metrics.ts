@@ -34,7 +34,7 @@ export class DatabaseMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // First: these are read before this scrape's own database reads queue up.
+    // First: read before this scrape's own database reads take a pool connection.
     const transactions = this.transactions;
     this.metrics.gauge({
       name: 'billing_db_group_commit_queue_depth',
@@ -129,7 +129,8 @@ export class DatabaseMetrics implements OnModuleInit {
   private figures(): Promise<DatabaseFigures> {
     if (!this.reading) {
       const today = this.clock.today();
-      const reading = this.transactions.run((tx) => MetricsRepository.figures(tx, today));
+      // A read: it waits for no writer and takes no place in the group-commit queue.
+      const reading = this.transactions.read((tx) => MetricsRepository.figures(tx, today));
       this.reading = reading;
       const done = () => {
         if (this.reading === reading) this.reading = undefined;

@@ -1,5 +1,5 @@
 import { Day } from '../common/day';
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 export interface ChannelTotal {
   channel: string;

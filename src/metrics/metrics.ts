@@ -34,7 +34,7 @@ export class Metrics {
 
   private readonly importDuration = new Histogram({
     name: 'billing_bank_import_duration_seconds',
-    help: 'Bank imports (one file, upload or ZIP) that committed, by source',
+    help: 'Bank imports (one file, upload or ZIP) that finished, by source',
     labelNames: ['source'] as const,
     buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600],
     registers: [this.registry],
@@ -42,14 +42,14 @@ export class Metrics {
 
   private readonly importEntries = new Counter({
     name: 'billing_bank_import_entries_total',
-    help: 'Statement entries read by committed bank imports, by source',
+    help: 'Statement entries read by finished bank imports, by source',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
 
   private readonly importRate = new Gauge({
     name: 'billing_bank_import_entries_per_second',
-    help: 'Entries per second of the last committed bank import, by source',
+    help: 'Entries per second of the last finished bank import, by source',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
