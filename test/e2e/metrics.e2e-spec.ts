@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -12,6 +15,7 @@ import { settleNow } from '../support/settle';
 import { startTestApp, TestApp } from '../support/test-app';
 import { onPostgres } from '../support/test-database';
 import { EventDelivery } from '../../src/events/event-delivery';
+import { BankInboxJob } from '../../src/bank/bank-inbox.job';
 
 interface Sample {
   name: string;
@@ -198,6 +202,35 @@ describe('metrics', () => {
       // And not on the service's own port.
       expect((await t.http.get('/metrics')).status).toBe(404);
     });
+  });
+
+  it('time the inbox import of a file that was read whole, not one that was refused', async () => {
+    const inbox = mkdtempSync(join(tmpdir(), 'billing-inbox-'));
+    const t = await startTestApp({ env: { METRICS_PORT: '0', BANK_INBOX_DIR: inbox } });
+    try {
+      const quiet = (name: string, content: string) => {
+        writeFileSync(join(inbox, name), content);
+        const long = new Date(Date.now() - 60_000);
+        utimesSync(join(inbox, name), long, long);
+      };
+      quiet('a.xml', aCamtDocument([{ ustrd: ['Spende'] }, { ustrd: ['Miete'] }]));
+      quiet('broken.xml', '<Document><Ntry>');
+      expect(await t.app.get(BankInboxJob).tick()).toMatchObject({ imported: 1, failed: 1 });
+      const all = samples(await scrape(t));
+      expect(value(all, 'billing_bank_import_entries_total', { source: 'inbox' })).toBe(2);
+      expect(value(all, 'billing_bank_import_duration_seconds_count', { source: 'inbox' })).toBe(1);
+      expect(value(all, 'billing_bank_import_entries_total', { source: 'upload' })).toBe(0);
+      expect(
+        value(all, 'billing_unmatched_payments', {
+          channel: 'bank',
+          reason: 'no-code',
+          currency: 'EUR',
+        }),
+      ).toBe(2);
+    } finally {
+      await t.close();
+      rmSync(inbox, { recursive: true, force: true });
+    }
   });
 
   it('are not served without METRICS_PORT', async () => {
