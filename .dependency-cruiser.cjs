@@ -7,6 +7,7 @@ const LAYERS = [
   ['common'],
   ['config'],
   ['database'],
+  ['metrics'],
   ['auth'],
   ['http'],
   ['abuse'],

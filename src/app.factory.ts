@@ -11,6 +11,7 @@ import { PROBLEM_BASE, UnsupportedMediaType, ValidationFailed } from './common/d
 import { duplicateMember } from './http/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
+import { Metrics } from './metrics/metrics';
 import { addStaffSessionHooks } from './staff/session.hooks';
 import { SESSION_COOKIE, STAFF_SESSION_SCHEME } from './staff/staff-sessions';
 
@@ -57,6 +58,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   addSecurityHeaders(app);
   addStaffSessionHooks(app);
   addAccessLog(app, options.logger);
+  addRequestMetrics(app);
   addOpenApi(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -131,6 +133,23 @@ function addAccessLog(app: NestFastifyApplication, logger: Logger): void {
     );
     done();
   });
+}
+
+/** Request durations by method, route pattern and status: the pattern, never the URL (it holds codes). */
+function addRequestMetrics(app: NestFastifyApplication): void {
+  const metrics = app.get(Metrics);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      metrics.answered(
+        request.method,
+        request.routeOptions.url,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
 }
 
 /**

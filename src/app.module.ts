@@ -22,6 +22,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { createValidationPipe } from './http/validation.pipe';
 import { LedgerModule } from './ledger/ledger.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { UnmatchedModule } from './payments/unmatched.module';
 import { PayPalModule } from './paypal/paypal.module';
@@ -54,6 +55,7 @@ export class AppModule {
           schedule,
         }),
         DatabaseModule,
+        MetricsModule,
         ...(schedule ? [ScheduleModule.forRoot()] : []),
         AbuseModule,
         HttpModule,

@@ -7,6 +7,7 @@ import { LOGGER } from '../common/logger';
 import { Scheduler } from '../config/schedule';
 import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
+import { Metrics } from '../metrics/metrics';
 import { BankImportService } from './bank-import.service';
 import { addReports, emptyReport, ImportReport } from './import-report';
 
@@ -37,6 +38,7 @@ export class BankInboxJob implements OnApplicationBootstrap {
     @Inject(JobLock) private readonly lock: JobLock,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Scheduler) private readonly scheduler: Scheduler,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -93,8 +95,10 @@ export class BankInboxJob implements OnApplicationBootstrap {
         continue;
       }
       let report: ImportReport;
+      const imported = this.metrics.importStarted('inbox');
       try {
         report = await this.bank.importFiles([{ path, size }]);
+        imported(report.entries);
       } catch (error) {
         if (this.fail(inbox, name, error)) run.failed++;
         if (error instanceof ServiceUnavailable) break;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
 import { Idempotency, StoredResponse } from '../http/idempotency';
+import { Metrics } from '../metrics/metrics';
 import { BankImportService } from './bank-import.service';
 import { ImportReport } from './import-report';
 import { SpooledUpload } from './statement-sources';
@@ -19,6 +20,7 @@ export class BankUploadsService implements OnModuleInit {
     @Inject(BankImportService) private readonly bank: BankImportService,
     @Inject(Idempotency) private readonly idempotency: Idempotency,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   /** A crash mid-upload leaves a spooled statement behind: erased before anything else. */
@@ -28,13 +30,16 @@ export class BankUploadsService implements OnModuleInit {
 
   async import(body: Readable, key: string | undefined): Promise<StoredResponse<ImportReport>> {
     const upload = await SpooledUpload.from(body, this.config.bankUploadLimitBytes, this.spoolDir);
+    const imported = this.metrics.importStarted('upload');
     try {
-      return await this.idempotency.runInParts(
+      const answer = await this.idempotency.runInParts(
         key,
         { scope: 'bank-statement', body: upload.digest },
         201,
         () => this.bank.importSources(this.bank.expand([{ path: upload.path, size: upload.size }])),
       );
+      if (!answer.replayed) imported(answer.body.entries);
+      return answer;
     } finally {
       upload.discard();
     }

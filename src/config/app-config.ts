@@ -69,6 +69,8 @@ export class AppConfig {
   readonly production: boolean;
   readonly host: string;
   readonly port: number;
+  /** Where /metrics is served; undefined: not served. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly apiKeys: readonly { role: Role; key: string }[];
@@ -132,6 +134,10 @@ export class AppConfig {
     this.production = env.NODE_ENV === 'production';
     this.host = env.HOST;
     this.port = env.PORT;
+    this.metrics =
+      env.METRICS_PORT === undefined
+        ? undefined
+        : { host: env.METRICS_HOST, port: env.METRICS_PORT };
     this.dataDir = env.DATA_DIR;
     this.database = env.DATABASE_URL.startsWith('sqlite:')
       ? { type: 'sqlite', path: env.DATABASE_URL.slice('sqlite:'.length) }

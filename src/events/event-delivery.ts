@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { Scheduler } from '../config/schedule';
@@ -9,6 +9,7 @@ import { AppConfig, WebhookConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
 import { standingOf } from '../fees/standing';
+import { Metrics } from '../metrics/metrics';
 import { MailboxIdSeal } from '../ledger/mailbox-id.seal';
 import { EventType, OutboxRepository } from '../ledger/outbox.repository';
 
@@ -58,6 +59,7 @@ export class EventDelivery implements OnApplicationBootstrap {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Scheduler) private readonly scheduler: Scheduler,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {
     if (config.webhook) this.webhook = new Webhook(config.webhook.secret);
   }
@@ -74,6 +76,7 @@ export class EventDelivery implements OnApplicationBootstrap {
     const outcome = await this.lock.run(JOB_LOCKS.events, () => this.deliver(target, now));
     if (!outcome.ran) return undefined;
     const run = outcome.result;
+    this.metrics?.delivered(run);
     if (run.delivered + run.failed + run.dropped > 0)
       this.logger.info({ job: 'events', ...run }, 'events delivered');
     return run;

@@ -3,10 +3,12 @@ import {
   Inject,
   Injectable,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Scheduler } from '../../config/schedule';
+import { Metrics } from '../../metrics/metrics';
 import { LOGGER } from '../../common/logger';
 import { AppConfig } from '../../config/app-config';
 import { vacuum } from '../../database/maintenance';
@@ -58,6 +60,8 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Scheduler) private readonly scheduler: Scheduler,
+    // Absent in the CLI's import, which serves no metrics.
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -93,6 +97,7 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
    * the pending tables stayed in use (it then runs again at the next tick).
    */
   async run(): Promise<SettlementRun | undefined> {
+    const started = performance.now();
     const outcome = await this.lock
       .run(JOB_LOCKS.settlement, async () => {
         for (let attempt = 1; ; attempt++) {
@@ -110,6 +115,7 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
       });
     if (!outcome.ran) return undefined;
     const run = outcome.result;
+    this.metrics?.settled(run, (performance.now() - started) / 1000);
     if (run.credits + run.payments > 0) this.erased = true;
     if (this.erased) await this.vacuum();
     return run;
@@ -187,6 +193,7 @@ export class Settlement implements OnApplicationBootstrap, BeforeApplicationShut
         );
       }
     } catch (error) {
+      this.metrics?.settlementFailed();
       this.logger.error({ job: 'settlement', error: errorCode(error) }, 'settlement failed');
     }
   }
