@@ -128,9 +128,9 @@ async function main(): Promise<void> {
     process.once('message', (m) => done((m as { setup: Setup }).setup)),
   );
   const { base } = setup;
-  const as = (role: 'webmail' | 'staff') => ({
+  const as = (role: 'webmail' | 'staff', json = false): Record<string, string> => ({
     authorization: `Bearer ${setup.keys[role]}`,
-    'content-type': 'application/json',
+    ...(json ? { 'content-type': 'application/json' } : {}),
   });
   const must = async (what: string, answer: Promise<Answer>, status: number[]) => {
     const a = await answer;
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   const issue = (id: string) =>
     request(`${base}/v1/mailboxes/${id}/topup-codes`, {
       method: 'POST',
-      headers: as('webmail'),
+      headers: as('webmail', true),
       body: '{"country":"DE"}',
     });
   // Letters are taken for recent days; yesterday's are what staff enter in the morning.
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const letter = (code: string, amountMinor: number, key: string) =>
     request(`${base}/v1/cash-payments`, {
       method: 'POST',
-      headers: { ...as('staff'), 'idempotency-key': key },
+      headers: { ...as('staff', true), 'idempotency-key': key },
       body: JSON.stringify({ code, amountMinor, currency: 'EUR', receivedOn }),
     });
   const balance = async (id: string) => {
