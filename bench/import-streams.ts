@@ -54,6 +54,8 @@ export interface StreamsResult {
 const WRITES_PER_S = Number(process.env.BENCH_WRITES_PER_S ?? 20);
 const READS_PER_S = Number(process.env.BENCH_READS_PER_S ?? 25);
 const TIMEOUT_MS = 5000;
+/** How long the letters can go on paying codes issued before the run. */
+const STOCK_SECONDS = Number(process.env.BENCH_STOCK_SECONDS ?? 600);
 const WRITER_MAILBOXES = 20;
 const LETTER_MINOR = 500;
 /** A seed credit per writer mailbox: the fee due today is covered before and after. */
@@ -177,12 +179,16 @@ async function main(): Promise<void> {
   }
   const before = await Promise.all(writers.map(balance));
 
-  // Codes waiting for their letter: a stock issued now, then each issuance's.
+  // Codes waiting for their letter: a stock issued now, enough for letters
+  // throughout a long import even if no issuance is answered, then each issuance's.
   const codes: string[] = [];
-  for (let i = 0; i < 100; i++)
-    codes.push(
-      (await must('issuing a code', issue(writers[i % WRITER_MAILBOXES]), [201])).code as string,
+  const stock = Math.ceil((WRITES_PER_S / 2) * STOCK_SECONDS);
+  for (let i = 0; i < stock; i += 10) {
+    const batch = Array.from({ length: Math.min(10, stock - i) }, (_, j) =>
+      must('issuing a code', issue(writers[(i + j) % WRITER_MAILBOXES]), [201]),
     );
+    for (const body of await Promise.all(batch)) codes.push(body.code as string);
+  }
 
   interface Letter {
     code: string;

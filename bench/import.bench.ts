@@ -18,7 +18,8 @@
  *   readers (balance reads, /health), first with no import running (the
  *   baseline, same run), then during the upload. Every cash letter answered as
  *   credited must be in the books afterwards, or the bench fails. With
- *   BENCH_GROWN=1 (SQLite) this part runs on a copy of the grown database too.
+ *   BENCH_GROWN=1 (SQLite) this part runs on a copy of the grown database too
+ *   (BENCH_SERVICE_GROWN=0 keeps it on a fresh one, =1 puts it there alone).
  *
  * With DATABASE_URL=postgres://… the service part runs on PostgreSQL, in a
  * scratch database created on that server and dropped after; the cli and grown
@@ -31,7 +32,8 @@
  * (a part not run prints "-").
  * Arguments: [entries=100000] [small=10000]
  * Options (environment): BENCH_IDLE_SECONDS (baseline length, default 20),
- * BENCH_WRITES_PER_S (20), BENCH_READS_PER_S (25).
+ * BENCH_WRITES_PER_S (20), BENCH_READS_PER_S (25), BENCH_STOCK_SECONDS (600: codes
+ * issued before the run, enough for the letters of that long an import).
  * Diagnostics of the cli import pass (environment):
  *   BENCH_MEMORY=1             samples of RSS, heap and V8's spaces every 200 ms, on stderr
  *   BENCH_PROFILE=<dir>        a CPU profile (of the service, in the service part)
@@ -447,9 +449,9 @@ async function main(): Promise<void> {
     console.log(
       `file_mb=${(statSync(big.file).size / 1e6).toFixed(0)} entries=${entries} (80 % with live codes)`,
     );
+    const serviceOnGrown = (process.env.BENCH_SERVICE_GROWN ?? process.env.BENCH_GROWN) === '1';
     const grown =
-      asked.has('grown') ||
-      (asked.has('service') && process.env.BENCH_GROWN === '1' && !postgresUrl)
+      asked.has('grown') || (asked.has('service') && serviceOnGrown && !postgresUrl)
         ? await grownDatabase()
         : undefined;
     const sax = asked.has('cli') || asked.has('grown') ? run(child, 'sax', big.file) : undefined;
@@ -496,8 +498,12 @@ async function main(): Promise<void> {
     }
 
     if (asked.has('service')) {
-      const database = postgresUrl ? 'postgres' : grown ? 'sqlite-grown' : 'sqlite';
-      const { importSeconds, streams } = await servicePart(big, postgresUrl, grown);
+      const database = postgresUrl ? 'postgres' : serviceOnGrown ? 'sqlite-grown' : 'sqlite';
+      const { importSeconds, streams } = await servicePart(
+        big,
+        postgresUrl,
+        serviceOnGrown ? grown : undefined,
+      );
       const { idle, import: during } = streams.figures;
       console.log(
         `service (${database}): upload of ${entries} entries answered in ${importSeconds.toFixed(2)} s`,
