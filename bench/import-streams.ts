@@ -43,6 +43,8 @@ export interface StreamsResult {
   money: {
     lettersSent: number;
     lettersCredited: number;
+    /** Answered 201 but not credited: each paid a code issued to it, so none should be. */
+    lettersUnmatched: number;
     creditedMinor: number;
     balanceGainMinor: number;
     retried: number;
@@ -290,6 +292,7 @@ async function main(): Promise<void> {
     money: {
       lettersSent: letters.length,
       lettersCredited: credited.length,
+      lettersUnmatched: letters.filter((l) => l.answer?.status === 201).length - credited.length,
       creditedMinor: credited.length * LETTER_MINOR,
       balanceGainMinor: gain,
       retried,

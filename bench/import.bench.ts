@@ -515,6 +515,7 @@ async function main(): Promise<void> {
       const m = streams.money;
       console.log(
         `  cash letters: ${m.lettersSent} sent, ${m.lettersCredited} credited (${m.creditedMinor} minor), ` +
+          `${m.lettersUnmatched} unmatched, ` +
           `writer balances up ${m.balanceGainMinor} minor; ${m.retried} asked again by Idempotency-Key, ` +
           `${m.unsettled} without an answer, ${m.skippedNoCode} ticks without a code to pay`,
       );
@@ -530,6 +531,7 @@ async function main(): Promise<void> {
       fields.reader_idle_errors = String(idle.balance.errors + idle.health.errors);
       fields.service_import_s = importSeconds.toFixed(2);
       fields.database = database;
+      fields.letters_unmatched = String(m.lettersUnmatched);
       if (m.unsettled > 0 || m.balanceGainMinor !== m.creditedMinor) {
         console.log(
           Object.entries(fields)
