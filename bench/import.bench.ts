@@ -343,13 +343,20 @@ async function servicePart(
   try {
     await issueCodes(s, env);
     const port = await freePort();
-    service = await startService(dir, port, keys, {
-      SECRET_KEY: env.SECRET_KEY,
-      DATABASE_URL: env.DATABASE_URL,
-      DATA_DIR: dir,
-      LOG_LEVEL: 'warn',
-      BANK_UPLOAD_LIMIT_BYTES: String(2 * 1024 * 1024 * 1024),
-    });
+    service = await startService(
+      dir,
+      port,
+      keys,
+      {
+        SECRET_KEY: env.SECRET_KEY,
+        DATABASE_URL: env.DATABASE_URL,
+        DATA_DIR: dir,
+        LOG_LEVEL: 'warn',
+        BANK_UPLOAD_LIMIT_BYTES: String(2 * 1024 * 1024 * 1024),
+      },
+      // As production starts it: the build (npm run bench:import builds first).
+      { built: true },
+    );
     const base = `http://127.0.0.1:${port}`;
     streams = fork(join(__dirname, 'import-streams.ts'), [], {
       execArgv: ['-r', require.resolve('@swc-node/register')],
