@@ -1,6 +1,7 @@
 import { Readable, Transform } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { ServiceUnavailable } from '../common/domain-error';
 import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
@@ -29,6 +30,9 @@ export interface ImportProgress {
  * credits are the anonymity set of its payments (invariant 7).
  */
 const MIN_PART = 200;
+/** Longest stretch the import keeps the event loop to itself. */
+const YIELD_MS = 5;
+
 type PartOutcome = IntakeOutcome['status'];
 
 export interface ImportOptions {
@@ -129,11 +133,7 @@ export class BankImportService {
     }
   }
 
-  /**
-   * One part: payments through the intake until the part may end, then its
-   * credits together. A part run again (a lost race on PostgreSQL) takes the
-   * same payments again first.
-   */
+  /** One part: payments through the intake until the part may end, then its credits together. */
   private async writePart(
     tx: Tx,
     entries: Lookahead<ReceivedPayment>,
@@ -141,8 +141,15 @@ export class BankImportService {
   ): Promise<PartOutcome[]> {
     const credits = new CreditBatch(settleOn);
     const outcomes: PartOutcome[] = [];
-    entries.rewind();
+    entries.begin();
+    let ran = performance.now();
     while (await entries.has(1)) {
+      if (performance.now() - ran > YIELD_MS) {
+        // Requests that arrived meanwhile are read now: reads answer from
+        // their own connection, and a write that queues ends this part.
+        await new Promise((resolve) => setImmediate(resolve));
+        ran = performance.now();
+      }
       const payment = entries.take();
       outcomes.push(
         (await this.intake.take(tx, payment, { kind: 'batch', batch: credits })).status,
@@ -179,12 +186,15 @@ function counted(input: Readable, onBytes: (count: number) => void): Readable {
 }
 
 /**
- * The payments ahead of the import, read ahead on demand; those taken since the
- * last commit are kept, so that a part run again takes them again.
+ * The payments ahead of the import, read ahead on demand. What a part took is
+ * not kept (its texts hold on to the file's chunks: 10,000 of them took 200 MB),
+ * so a part cannot be run again: one that lost a race (another import recorded
+ * one of its bookings first, a deadlock) ends the import with a 503 instead;
+ * the same file again finds what was written a duplicate and credits the rest.
  */
 class Lookahead<T> {
   private readonly ahead: T[] = [];
-  private taken: T[] = [];
+  private takenSinceCommit = 0;
   private ended = false;
 
   constructor(private readonly source: AsyncIterator<T>) {}
@@ -201,19 +211,21 @@ class Lookahead<T> {
 
   /** The next item; call after has(1). */
   take(): T {
-    const item = this.ahead.shift()!;
-    this.taken.push(item);
-    return item;
+    this.takenSinceCommit++;
+    return this.ahead.shift()!;
   }
 
-  /** What was taken since the last commit is ahead again. */
-  rewind(): void {
-    this.ahead.unshift(...this.taken);
-    this.taken = [];
+  /** Starts a part; refuses to run one again over items it no longer has. */
+  begin(): void {
+    if (this.takenSinceCommit > 0)
+      throw new ServiceUnavailable(
+        'another transaction recorded a booking of this import first; the parts before ' +
+          'stay imported: import the file again to credit the rest once',
+      );
   }
 
   commit(): void {
-    this.taken = [];
+    this.takenSinceCommit = 0;
   }
 }
 
