@@ -93,6 +93,8 @@ export class AppConfig {
   readonly bankInboxIntervalSeconds: number;
   /** How often credits and journal rows that wait are written (docs/decisions/0005-settlement.md). */
   readonly settleIntervalSeconds: number;
+  /** How long stopping may take: requests under way, the running job, the last settlement (stopGracefully). */
+  readonly shutdownGraceSeconds: number;
   readonly bankUploadLimitBytes: number;
   readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
@@ -153,6 +155,7 @@ export class AppConfig {
     this.bankInboxDir = env.BANK_INBOX_DIR;
     this.bankInboxIntervalSeconds = env.BANK_INBOX_INTERVAL_SECONDS;
     this.settleIntervalSeconds = env.SETTLE_INTERVAL_SECONDS;
+    this.shutdownGraceSeconds = env.SHUTDOWN_GRACE_SECONDS;
     this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
