@@ -9,6 +9,9 @@ const STOPPING = JSON.stringify({
   detail: 'The service is stopping; send the request again.',
 });
 
+/** The largest body read before a 503 (a cash batch fits); a larger one is cut. */
+const DRAINED_BODY_BYTES = 4 * 1024 * 1024;
+
 /**
  * Lets requests in until the service stops, then tells every new one 503 with
  * Retry-After (nothing of it has run) while those let in before finish. The
@@ -21,14 +24,21 @@ export class RequestGate {
   private drained?: () => void;
 
   install(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (_request, reply, done) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       if (this.closing) {
-        void reply
-          .status(503)
-          .header('connection', 'close')
-          .header('retry-after', '5')
-          .header('content-type', 'application/problem+json')
-          .send(STOPPING);
+        const refuse = () =>
+          void reply
+            .status(503)
+            .header('connection', 'close')
+            .header('retry-after', '5')
+            .header('content-type', 'application/problem+json')
+            .send(STOPPING);
+        // A connection closed with a body still unread is reset, and the client
+        // may lose the answer with it: a small body is read (and dropped) first.
+        const raw = request.raw;
+        const length = Number(raw.headers['content-length'] ?? 0);
+        if (raw.complete || !(length > 0 && length <= DRAINED_BODY_BYTES)) return refuse();
+        raw.once('end', refuse).once('error', refuse).resume();
         return;
       }
       this.open.add(reply);

@@ -137,7 +137,7 @@ describe('stopping on SIGTERM', () => {
       entries.push({ ustrd: [`Aufladung ${await issueCode(t, mailbox)}`], amount: '6.00' });
     }
     // Enough entries for the import to take a while.
-    for (let i = 0; i < 6000; i++) entries.push({ ustrd: [`Rechnung ${i}`], amount: '1.00' });
+    for (let i = 0; i < 3000; i++) entries.push({ ustrd: [`Rechnung ${i}`], amount: '1.00' });
     await t.close();
 
     const service = await startServiceProcess(db, {
