@@ -174,4 +174,50 @@ describe('stopping on SIGTERM', () => {
       await after.close();
     }
   }, 240_000);
+  it('past the grace period: the upload still importing is answered 503, nothing of it is kept, exit 1, and sent again it is imported', async () => {
+    const t = await startTestApp({ db });
+    const paid = await registerMailbox(t);
+    const entries: AnEntry[] = [
+      { ustrd: [`Aufladung ${await issueCode(t, paid)}`], amount: '6.00' },
+    ];
+    for (let i = 0; i < 12000; i++) entries.push({ ustrd: [`Rechnung ${i}`], amount: '1.00' });
+    const statement = aCamtDocument(entries);
+    await t.close();
+
+    const service = await startServiceProcess(db, { SHUTDOWN_GRACE_SECONDS: '1' });
+    const upload = (to: ServiceProcess) =>
+      send(`${to.origin}/v1/bank-statements`, {
+        method: 'POST',
+        headers: { ...to.auth('importer'), 'content-type': 'application/xml' },
+        body: statement,
+      });
+    const probe = await transactionProbe(db, { writing: true });
+    try {
+      const answer = upload(service);
+      expect(await untilTransactionOpen(probe, 60_000)).toBe(true);
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await answer).toEqual({ status: 503 });
+      expect(await service.exited).toEqual({ code: 1, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    } finally {
+      await probe.close();
+      if (service.child.exitCode === null) await service.kill();
+    }
+    const after = await startTestApp({ db });
+    try {
+      expect(await ledgerCredits(after, paid)).toBe(0);
+      expect(await after.sql("SELECT id FROM payment WHERE channel = 'bank'")).toEqual([]);
+      const again = await startServiceProcess(db);
+      try {
+        expect(await upload(again)).toEqual({ status: 201 });
+      } finally {
+        again.child.kill('SIGTERM');
+        expect(await again.exited).toEqual({ code: 0, signal: null });
+      }
+      expect(await ledgerCredits(after, paid)).toBe(600);
+    } finally {
+      await after.close();
+    }
+  }, 240_000);
 });
