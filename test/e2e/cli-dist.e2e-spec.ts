@@ -127,8 +127,12 @@ describe('the billing binary built into dist/', () => {
 
     const add = billing('staff', 'add', 'anna', '--role', 'admin', '--locale', 'en');
     expect(add.status).toBe(0);
-    expect(add.stdout).toMatch(/^anna \(admin\): enrol once, within 72 hours, at\n.*\/staff\/enrol#/);
-    expect(billing('staff', 'list').stdout).toMatch(/^anna\tadmin\ten\tenrolling\tnever signed in$/m);
+    expect(add.stdout).toMatch(
+      /^anna \(admin\): enrol once, within 72 hours, at\n.*\/staff\/enrol#/,
+    );
+    expect(billing('staff', 'list').stdout).toMatch(
+      /^anna\tadmin\ten\tenrolling\tnever signed in$/m,
+    );
     const disable = billing('staff', 'disable', 'anna');
     expect(disable.status).toBe(0);
     expect(billing('staff', 'disable', 'nobody').status).toBe(1);
