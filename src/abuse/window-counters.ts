@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Scheduler } from '../config/schedule';
 import { KeyedHash } from '../config/keyed-hash';
 import { Transactions } from '../database/transactions';
 import { FixedWindowCounter } from './fixed-window.counter';
@@ -27,21 +28,34 @@ export type Bucket =
  * in memory: the same budget without a write, and its fsync, per request.
  */
 @Injectable()
-export class WindowCounters {
+export class WindowCounters implements OnApplicationBootstrap {
+  private readonly shared: DatabaseWindowCounter[] = [];
+
   constructor(
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
+    @Inject(Scheduler) private readonly scheduler: Scheduler,
   ) {}
 
+  /** Past windows go each minute too, also while no request comes that would roll them. */
+  onApplicationBootstrap(): void {
+    this.scheduler.every('rate-limit-windows', 60, async () => {
+      for (const counter of this.shared) await counter.roll().catch(() => undefined);
+    });
+  }
+
   create(bucket: Bucket, limit: number, windowMs = 60_000): WindowCounter {
-    if (this.transactions.dialect === 'postgres')
-      return new DatabaseWindowCounter(
+    if (this.transactions.dialect === 'postgres') {
+      const counter = new DatabaseWindowCounter(
         this.transactions,
         (key) => this.hash.request('rate-limit', bucket, key),
         bucket,
         limit,
         windowMs,
       );
+      this.shared.push(counter);
+      return counter;
+    }
     const counter = new FixedWindowCounter(limit, windowMs);
     return {
       hit: async (key) => counter.hit(key),
@@ -73,7 +87,7 @@ export class DatabaseWindowCounter implements WindowCounter {
   ) {}
 
   async hit(key: string): Promise<boolean> {
-    const start = await this.current();
+    const start = await this.roll();
     if (this.spent.has(key)) return false;
     const keyHash = this.keyOf(key);
     const counted = await this.transactions.run((tx) =>
@@ -84,7 +98,7 @@ export class DatabaseWindowCounter implements WindowCounter {
   }
 
   async exhausted(key: string): Promise<boolean> {
-    const start = await this.current();
+    const start = await this.roll();
     if (this.spent.has(key)) return true;
     const keyHash = this.keyOf(key);
     const hits = await this.transactions.run((tx) =>
@@ -96,7 +110,7 @@ export class DatabaseWindowCounter implements WindowCounter {
 
   async add(key: string, n: number): Promise<void> {
     if (n <= 0) return;
-    const start = await this.current();
+    const start = await this.roll();
     const keyHash = this.keyOf(key);
     await this.transactions.run((tx) =>
       RateLimitWindowRepository.add(tx, this.bucket, start, keyHash, n),
@@ -109,7 +123,7 @@ export class DatabaseWindowCounter implements WindowCounter {
   }
 
   /** The current window's start; entering a new one forgets the last and deletes older rows. */
-  private async current(): Promise<number> {
+  async roll(): Promise<number> {
     const start = Math.floor(this.now() / this.windowMs) * this.windowMs;
     if (start !== this.window) {
       this.window = start;
