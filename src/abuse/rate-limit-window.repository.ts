@@ -1,4 +1,4 @@
-import { Tx } from '../database/transactions';
+import { Tx } from '../database/tx';
 
 /** Hits per limit ("bucket"), window and keyed key, shared by the instances of one database. */
 export const RateLimitWindowRepository = {
