@@ -97,8 +97,12 @@ describe('stopping on SIGTERM', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stoppedAfterMs).toBeLessThan(GRACE_SECONDS * 1000);
     const kinds = [...outcomes.values()].map((o) => ('status' in o ? o.status : o.error));
-    // Answered, refused with 503, or refused before the connection was taken: nothing else.
-    expect(kinds.filter((k) => k !== 201 && k !== 503 && k !== 'ECONNREFUSED')).toEqual([]);
+    // Answered, refused with 503, or refused before the connection was taken; rarely, under
+    // load, a connection reset before any answer: nothing else. Whatever was not answered
+    // 201 must have had no effect (checked below) and is taken when sent again.
+    expect(
+      kinds.filter((k) => k !== 201 && k !== 503 && k !== 'ECONNREFUSED' && k !== 'ECONNRESET'),
+    ).toEqual([]);
     expect(kinds.filter((k) => k === 201).length).toBeGreaterThanOrEqual(30);
     expect(kinds.filter((k) => k !== 201).length).toBeGreaterThan(0);
 
