@@ -14,9 +14,10 @@ const DRAINED_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * Lets requests in until the service stops, then tells every new one 503 with
- * Retry-After (nothing of it has run) while those let in before finish. The
- * listener stays open meanwhile, so a client is answered rather than reset; a
- * response sent while stopping closes its connection.
+ * Retry-After (nothing of it has run) and closes its connection, while those
+ * let in before finish and keep theirs (a client that reuses it at once after
+ * an answer saying close may have it reset). The listener stays open meanwhile,
+ * so a client is answered rather than reset.
  */
 export class RequestGate {
   private closing = false;
@@ -45,10 +46,6 @@ export class RequestGate {
       // 'close' comes once the response is sent or the client went away.
       reply.raw.once('close', () => this.release(reply));
       done();
-    });
-    fastify.addHook('onSend', (_request, reply, payload, done) => {
-      if (this.closing) void reply.header('connection', 'close');
-      done(null, payload);
     });
   }
 
