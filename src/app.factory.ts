@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +16,11 @@ import { AppConfig } from './config/app-config';
 import { Metrics } from './metrics/metrics';
 import { addStaffSessionHooks } from './staff/session.hooks';
 import { SESSION_COOKIE, STAFF_SESSION_SCHEME } from './staff/staff-sessions';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { JobLock } from './database/job-lock';
+import { EventDelivery } from './events/event-delivery';
+import { RequestGate } from './http/request-gate';
+import { Settlement } from './payments/settlement/settlement.service';
 
 /**
  * Builds the service as main.ts runs it; tests and benchmarks build it the
@@ -54,8 +61,11 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
       bodyParser: false,
     },
   );
-  app.enableShutdownHooks();
   addSecurityHeaders(app);
+  // After the security headers, before anything that reads a session or a body.
+  const gate = new RequestGate();
+  gate.install(adapter.getInstance());
+  gates.set(app, gate);
   addStaffSessionHooks(app);
   addAccessLog(app, options.logger);
   addRequestMetrics(app);
@@ -63,6 +73,90 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+const gates = new WeakMap<NestFastifyApplication, RequestGate>();
+
+/**
+ * Stops the service (main.ts, on SIGTERM or SIGINT) within `graceMs`: new
+ * requests are answered 503; those under way finish; scheduled jobs stop and
+ * the one running (an inbox import, a settlement, the fee run) ends; what
+ * waits is settled and its events delivered; then HTTP and the database
+ * close. Resolves to the exit code: 0 when all of it finished in time. When
+ * the grace period runs out first, requests still unanswered get 503 and the
+ * process may end: their transactions never commit, and the pending tables,
+ * the outbox and the inbox keep what the next start resumes.
+ */
+export async function stopGracefully(
+  app: NestFastifyApplication,
+  logger: Logger,
+  graceMs: number,
+): Promise<number> {
+  const gate = gates.get(app)!;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+  const work = (async () => {
+    stopSchedules(app);
+    await gate.close();
+    await app.get(JobLock).idle();
+    await app.get(Settlement).run();
+    await app.get(EventDelivery).tick();
+    await stopListening(app);
+    await app.close();
+    return 'done' as const;
+  })();
+  try {
+    if ((await Promise.race([work, late])) === 'done') return 0;
+    logger.error(
+      { inFlight: gate.inFlight, graceMs },
+      'stopping took longer than SHUTDOWN_GRACE_SECONDS; the next start resumes what was unfinished',
+    );
+    await Promise.race([gate.refuseUnanswered(), new Promise((r) => setTimeout(r, 1000))]);
+    return 1;
+  } catch (error) {
+    logger.error({ error: (error as Error).name }, 'stopping failed; the next start resumes');
+    return 1;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long connections open when the listener closes may still send their request (it gets 503). */
+const LINGER_MS = 1000;
+
+/**
+ * Closes the listener, so new connections are refused, and gives the
+ * connections it accepted a moment to send their request and be answered 503
+ * instead of being cut: http.Server.close() would end at once those that have
+ * sent nothing yet, whose request may be on its way.
+ */
+async function stopListening(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  // A poll phase first: it accepts the connections queued meanwhile, which
+  // closing the listener would reset unanswered.
+  await new Promise((resolve) => setImmediate(resolve));
+  Reflect.apply(NetServer.prototype.close, server, []);
+  const until = Date.now() + LINGER_MS;
+  while (Date.now() < until) {
+    const open = await new Promise<number>((resolve) =>
+      server.getConnections((error, count) => resolve(error ? 0 : count)),
+    );
+    if (open === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Every interval, timeout and cron job of @nestjs/schedule (absent when scheduling is off). */
+function stopSchedules(app: NestFastifyApplication): void {
+  let registry: SchedulerRegistry;
+  try {
+    registry = app.get(SchedulerRegistry);
+  } catch {
+    return;
+  }
+  for (const name of registry.getIntervals()) registry.deleteInterval(name);
+  for (const name of registry.getTimeouts()) registry.deleteTimeout(name);
+  for (const job of registry.getCronJobs().values()) void job.stop();
 }
 
 const ROUTER_PROBLEMS: Record<string, ProblemKind> = {

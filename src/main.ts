@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApp } from './app.factory';
+import { createApp, stopGracefully } from './app.factory';
 import { buildConfig, ConfigError, parseEnv, readEnvironment } from './config/app-config';
 import { withDevelopmentSecrets } from './config/development-secrets';
 import { createLogger, createStartupLogger } from './common/logger';
@@ -28,6 +28,18 @@ async function main(): Promise<void> {
   const app = await createApp({ config, logger });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, database: config.database.type }, 'billing service listening');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'billing service stopping');
+    void stopGracefully(app, logger, config.shutdownGraceSeconds * 1000).then((code) => {
+      logger.info({ code }, 'billing service stopped');
+      logger.flush(() => process.exit(code));
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 /** A configuration the service refuses: its own message names the variable, never the value. */

@@ -1,10 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { MatchFailureBudget } from './match-failure.interceptor';
+import { WindowCounters } from './window-counters';
 
 /**
- * Budgets shared by every route that spends them: one per process, whichever
- * module's controller counts against it.
+ * Budgets shared by every route that spends them, whichever module's
+ * controller counts against it, and the counters they are kept in.
  */
 @Global()
-@Module({ providers: [MatchFailureBudget], exports: [MatchFailureBudget] })
+@Module({
+  providers: [WindowCounters, MatchFailureBudget],
+  exports: [WindowCounters, MatchFailureBudget],
+})
 export class AbuseModule {}

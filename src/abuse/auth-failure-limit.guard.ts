@@ -3,7 +3,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { PUBLIC_KEY } from '../auth/roles.decorator';
 import { AppConfig } from '../config/app-config';
-import { FixedWindowCounter } from './fixed-window.counter';
+import { WindowCounter, WindowCounters } from './window-counters';
 import { tooManyRequests } from './too-many-requests';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -11,7 +11,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 /**
  * Limits failed authentications. The service never reads client addresses
  * (invariant 4), so failures are counted per presented credential (a SHA-256
- * of the Authorization header, kept in memory for one window) and, as a fuse
+ * of the Authorization header, counted for one window: WindowCounters) and, as a fuse
  * against guessing with ever new keys, in one global budget. Only requests that
  * would fail are counted or refused: a valid key is never limited, so an
  * attacker spending the global budget cannot lock the webmail backend out.
@@ -20,19 +20,23 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 @Injectable()
 export class AuthFailureLimitGuard implements CanActivate {
   private readonly keys: Buffer[];
-  private readonly perCredential: FixedWindowCounter;
-  private readonly global: FixedWindowCounter;
+  private readonly perCredential: WindowCounter;
+  private readonly global: WindowCounter;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(AppConfig) config: AppConfig,
+    @Inject(WindowCounters) counters: WindowCounters,
   ) {
     this.keys = config.apiKeys.map((k) => digest(k.key));
-    this.perCredential = new FixedWindowCounter(config.rateLimits.authFailuresPerCredential);
-    this.global = new FixedWindowCounter(config.rateLimits.authFailuresGlobal);
+    this.perCredential = counters.create(
+      'auth-failure',
+      config.rateLimits.authFailuresPerCredential,
+    );
+    this.global = counters.create('auth-failure-all', config.rateLimits.authFailuresGlobal);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context
@@ -43,13 +47,13 @@ export class AuthFailureLimitGuard implements CanActivate {
     const header = request.headers.authorization;
     const presented = typeof header === 'string' ? header : '';
     if (this.isValid(presented)) return true;
-    if (!this.global.hit('all'))
+    if (!(await this.global.hit('all')))
       throw tooManyRequests(
         context,
         this.global.retryAfterSeconds(),
         'too many failed authentications; try again later',
       );
-    if (!this.perCredential.hit(digest(presented).toString('base64')))
+    if (!(await this.perCredential.hit(digest(presented).toString('base64'))))
       throw tooManyRequests(
         context,
         this.perCredential.retryAfterSeconds(),

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { KeyedHash } from '../config/keyed-hash';
 import { AppConfig } from '../config/app-config';
-import { FixedWindowCounter } from './fixed-window.counter';
+import { WindowCounter, WindowCounters } from './window-counters';
 import { tooManyRequests } from './too-many-requests';
 
 const ISSUES_CODES = 'billing:issues-codes';
@@ -19,22 +19,23 @@ export const IssuesCodes = () => SetMetadata(ISSUES_CODES, true);
  */
 @Injectable()
 export class IssuanceLimitGuard implements CanActivate {
-  private readonly perMailbox: FixedWindowCounter;
+  private readonly perMailbox: WindowCounter;
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(AppConfig) config: AppConfig,
+    @Inject(WindowCounters) counters: WindowCounters,
   ) {
-    this.perMailbox = new FixedWindowCounter(config.rateLimits.codeIssuesPerMailbox);
+    this.perMailbox = counters.create('code-issue', config.rateLimits.codeIssuesPerMailbox);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.reflector.get<boolean>(ISSUES_CODES, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const mailboxId = (request.params as { mailboxId?: unknown }).mailboxId;
     if (typeof mailboxId !== 'string') return true;
-    if (this.perMailbox.hit(this.hash.mailbox(mailboxId))) return true;
+    if (await this.perMailbox.hit(this.hash.mailbox(mailboxId))) return true;
     throw tooManyRequests(
       context,
       this.perMailbox.retryAfterSeconds(),

@@ -95,6 +95,8 @@ export class AppConfig {
   readonly bankInboxIntervalSeconds: number;
   /** How often credits and journal rows that wait are written (docs/decisions/0005-settlement.md). */
   readonly settleIntervalSeconds: number;
+  /** How long stopping may take: requests under way, the running job, the last settlement (stopGracefully). */
+  readonly shutdownGraceSeconds: number;
   readonly bankUploadLimitBytes: number;
   /** The most entries a bank import writes in one transaction (docs/decisions/0012). */
   readonly bankImportPartEntries: number;
@@ -161,6 +163,7 @@ export class AppConfig {
     this.bankInboxDir = env.BANK_INBOX_DIR;
     this.bankInboxIntervalSeconds = env.BANK_INBOX_INTERVAL_SECONDS;
     this.settleIntervalSeconds = env.SETTLE_INTERVAL_SECONDS;
+    this.shutdownGraceSeconds = env.SHUTDOWN_GRACE_SECONDS;
     this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
     this.bankImportPartEntries = env.BANK_IMPORT_PART_ENTRIES;
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;

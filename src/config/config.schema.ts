@@ -93,6 +93,8 @@ export const envSchema = z.object({
   BANK_INBOX_DIR: z.string().optional(),
   BANK_INBOX_INTERVAL_SECONDS: intFromEnv(15 * 60, 1),
   SETTLE_INTERVAL_SECONDS: intFromEnv(5 * 60, 1),
+  // Below the 30 s an orchestrator (Kubernetes, systemd) waits before SIGKILL.
+  SHUTDOWN_GRACE_SECONDS: intFromEnv(25, 1),
   BANK_UPLOAD_LIMIT_BYTES: intFromEnv(512 * 1024 * 1024, 1024),
   BANK_FILE_LIMIT_BYTES: intFromEnv(1024 * 1024 * 1024, 1024),
   // At least 200: a part's credits are its payments' anonymity set.

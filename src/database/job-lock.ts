@@ -20,8 +20,14 @@ export const JOB_LOCKS = {
 @Injectable()
 export class JobLock {
   private readonly running = new Set<number>();
+  private readonly runs = new Set<Promise<unknown>>();
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Resolves when the jobs of this process running now have ended (a shutdown waits for them). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.runs]);
+  }
 
   async run<T>(
     lock: number,
@@ -29,24 +35,34 @@ export class JobLock {
   ): Promise<{ ran: true; result: T } | { ran: false }> {
     if (this.running.has(lock)) return { ran: false };
     this.running.add(lock);
+    const run = this.runLocked(lock, job);
+    this.runs.add(run);
     try {
-      if (this.dataSource.options.type !== 'postgres') return { ran: true, result: await job() };
-      const runner = this.dataSource.createQueryRunner();
+      return await run;
+    } finally {
+      this.runs.delete(run);
+      this.running.delete(lock);
+    }
+  }
+
+  private async runLocked<T>(
+    lock: number,
+    job: () => Promise<T>,
+  ): Promise<{ ran: true; result: T } | { ran: false }> {
+    if (this.dataSource.options.type !== 'postgres') return { ran: true, result: await job() };
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [lock])) as {
+        locked: boolean;
+      }[];
+      if (!row.locked) return { ran: false };
       try {
-        const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [lock])) as {
-          locked: boolean;
-        }[];
-        if (!row.locked) return { ran: false };
-        try {
-          return { ran: true, result: await job() };
-        } finally {
-          await runner.query('SELECT pg_advisory_unlock($1)', [lock]);
-        }
+        return { ran: true, result: await job() };
       } finally {
-        await runner.release();
+        await runner.query('SELECT pg_advisory_unlock($1)', [lock]);
       }
     } finally {
-      this.running.delete(lock);
+      await runner.release();
     }
   }
 }

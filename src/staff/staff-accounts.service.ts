@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { generateSecret, generateSync, generateURI } from 'otplib';
-import { FixedWindowCounter } from '../abuse/fixed-window.counter';
+import { WindowCounter, WindowCounters } from '../abuse/window-counters';
 import { AuditTrail } from '../audit/audit-trail';
 import { ValidationFailed } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
@@ -51,12 +51,13 @@ export class StaffAccounts {
     @Inject(StaffSecrets) private readonly secrets: StaffSecrets,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(WindowCounters) counters: WindowCounters,
   ) {
-    this.failures = new FixedWindowCounter(config.rateLimits.authFailuresGlobal);
+    this.failures = counters.create('staff-sign-in-failure', config.rateLimits.authFailuresGlobal);
   }
 
-  /** Failed sign-ins of this process in the current minute, whatever the name. */
-  private readonly failures: FixedWindowCounter;
+  /** Failed sign-ins in the current minute, whatever the name (of all instances on PostgreSQL). */
+  private readonly failures: WindowCounter;
 
   /** A new account and its one-time enrolment link (the token is in the fragment, never sent in a URL). */
   async add(
@@ -149,12 +150,12 @@ export class StaffAccounts {
    */
   async signIn(name: string, password: string, totpCode: string): Promise<StaffAccount> {
     // A fuse for guessing with ever new names: each costs an argon2 verification.
-    if (this.failures.exhausted('all'))
+    if (await this.failures.exhausted('all'))
       throw new SignInLocked('Too many failed sign-ins in all; try again in a minute.');
     try {
       return await this.checkSignIn(name, password, totpCode);
     } catch (error) {
-      if (error instanceof SignInFailed) this.failures.add('all', 1);
+      if (error instanceof SignInFailed) await this.failures.add('all', 1);
       throw error;
     }
   }

@@ -10,6 +10,7 @@ import { PaymentKind1764000000500 } from './1764000000500-payment-kind';
 import { StaffConsole1764000000700 } from './1764000000700-staff-console';
 import { PayPalOrderSource1764000000800 } from './1764000000800-paypal-order-source';
 import { Tokens1764000000900 } from './1764000000900-tokens';
+import { RateLimitWindow1764000001710 } from './1764000001710-rate-limit-window';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   StaffConsole1764000000700,
   PayPalOrderSource1764000000800,
   Tokens1764000000900,
+  RateLimitWindow1764000001710,
 ];
