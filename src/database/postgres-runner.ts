@@ -1,5 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { Tx, Work } from './tx';
+import { runHooks, Tx, Work } from './tx';
 import { unavailable } from './unavailable';
 
 /** PostgreSQL: every unit on a pooled session of its own, in a transaction of its own. */
@@ -16,8 +16,10 @@ export class PostgresRunner {
       try {
         if (mode === 'read')
           await runner.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-        const result = await work(tx(runner, mode));
+        const hooks: (() => void)[] = [];
+        const result = await work(tx(runner, mode, hooks));
         await runner.commitTransaction();
+        runHooks(hooks);
         return result;
       } catch (error) {
         // A session the server ended cannot roll back, nor say what failed
@@ -34,10 +36,11 @@ export class PostgresRunner {
   }
 }
 
-function tx(runner: QueryRunner, mode: 'write' | 'read'): Tx {
+function tx(runner: QueryRunner, mode: 'write' | 'read', hooks: (() => void)[]): Tx {
   return {
     dialect: 'postgres',
     forUpdate: mode === 'write' ? ' FOR UPDATE' : '',
+    afterCommit: (hook) => hooks.push(hook),
     query: async <T>(sql: string, params: readonly unknown[] = []) =>
       (await runner.query(sql, [...params], true)).records as T[],
     execute: async (sql: string, params: readonly unknown[] = []) =>

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ServiceUnavailable } from '../common/domain-error';
 import { FileIdentity } from './file-identity';
 import { SqliteStatements } from './sqlite-statements';
-import { Work } from './tx';
+import { runHooks, Work } from './tx';
 import { unavailable } from './unavailable';
 
 interface Queued {
@@ -12,7 +12,7 @@ interface Queued {
   alone: boolean;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; hooks: (() => void)[] } | { ok: false; error: unknown };
 
 /**
  * SQLite's one writer, shared by group commit. Units are queued and run one
@@ -84,7 +84,7 @@ export class SqliteGroupCommit {
   private async runGroup(group: Queued[]): Promise<void> {
     const db = this.db;
     let erased = false;
-    const tx = this.statements!.tx(() => (erased = true));
+    const onErase = () => (erased = true);
     try {
       // IMMEDIATE takes the write lock up front, so a second process (the CLI)
       // waits on the busy timeout instead of failing on a lock upgrade.
@@ -101,10 +101,11 @@ export class SqliteGroupCommit {
     const outcomes: Outcome[] = [];
     for (const unit of group) {
       if (savepoints) db.exec('SAVEPOINT unit');
+      const hooks: (() => void)[] = [];
       try {
-        const value = await unit.work(tx);
+        const value = await unit.work(this.statements!.tx(onErase, hooks));
         if (savepoints) db.exec('RELEASE unit');
-        outcomes.push({ ok: true, value });
+        outcomes.push({ ok: true, value, hooks });
       } catch (error) {
         try {
           if (savepoints) {
@@ -134,8 +135,10 @@ export class SqliteGroupCommit {
     if (erased) this.checkpoint(db);
     group.forEach((unit, i) => {
       const outcome = outcomes[i];
-      if (outcome.ok) unit.resolve(outcome.value);
-      else unit.reject(outcome.error);
+      if (outcome.ok) {
+        runHooks(outcome.hooks);
+        unit.resolve(outcome.value);
+      } else unit.reject(outcome.error);
     });
   }
 

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStatements } from './sqlite-statements';
-import { Work } from './tx';
+import { runHooks, Work } from './tx';
 import { unavailable } from './unavailable';
 
 /**
@@ -37,12 +37,16 @@ export class SqliteReader {
 
   private async runNow<T>(work: Work<T>): Promise<T> {
     const statements = this.open();
+    const hooks: (() => void)[] = [];
     statements.db.exec('BEGIN');
+    let result: T;
     try {
-      return await work(statements.tx());
+      result = await work(statements.tx(undefined, hooks));
     } finally {
       if (statements.db.inTransaction) statements.db.exec('COMMIT');
     }
+    runHooks(hooks);
+    return result;
   }
 
   private open(): SqliteStatements {

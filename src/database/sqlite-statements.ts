@@ -26,11 +26,15 @@ export class SqliteStatements {
 
   constructor(readonly db: BetterSqlite3.Database) {}
 
-  /** The Tx over this connection; `onErase` hears of every statement that changed or removed a row. */
-  tx(onErase: () => void = () => undefined): Tx {
+  /**
+   * The Tx over this connection; `onErase` hears of every statement that
+   * changed or removed a row, `hooks` collects what runs after the commit.
+   */
+  tx(onErase: () => void = () => undefined, hooks: (() => void)[] = []): Tx {
     return {
       dialect: 'sqlite',
       forUpdate: '',
+      afterCommit: (hook) => hooks.push(hook),
       query: async <T>(sql: string, params: readonly unknown[] = []) => {
         const { statement, order, erases } = this.prepared(sql);
         const values = order ? order.map((i) => params[i]) : params;

@@ -14,9 +14,26 @@ export interface Tx {
    * writers are serialised anyway, nor in a read, which takes no locks.
    */
   readonly forUpdate: string;
+  /**
+   * Runs `hook` once this unit's work is committed, never if it is rolled back
+   * (a unit run again registers again). For figures that must count only what
+   * stayed (metrics); a hook that throws is ignored.
+   */
+  afterCommit(hook: () => void): void;
 }
 
 export type Work<T> = (tx: Tx) => Promise<T>;
+
+/** Runs the hooks of a committed unit; one that throws does not stop the others. */
+export function runHooks(hooks: readonly (() => void)[]): void {
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // A figure not counted is no reason to fail what was committed.
+    }
+  }
+}
 
 /**
  * Thrown by a unit that lost a race it can only see from inside (another

@@ -32,6 +32,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly taken = new Counter({
+    name: 'billing_payments_taken_total',
+    help: 'Payments through the intake that committed, by channel and outcome (credited, unmatched, duplicate)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly takenAmount = new Counter({
+    name: 'billing_payments_taken_amount_minor_total',
+    help: 'Sum of those payments, minor units, by channel and outcome (duplicates counted as received again)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly importDuration = new Histogram({
     name: 'billing_bank_import_duration_seconds',
     help: 'Bank imports (one file, upload or ZIP) that finished, by source',
@@ -111,6 +125,12 @@ export class Metrics {
       },
       seconds,
     );
+  }
+
+  /** A payment the intake took, once its transaction committed. */
+  paymentTaken(channel: string, outcome: string, amountMinor: number): void {
+    this.taken.inc({ channel, outcome });
+    this.takenAmount.inc({ channel, outcome }, Math.max(0, amountMinor));
   }
 
   /** Starts timing a bank import; call the answer with its entry count once it committed. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { KeyedHash } from '../config/keyed-hash';
@@ -13,6 +13,7 @@ import { ReserveRepository } from '../codes/reserve.repository';
 import { NewPayment, PaymentRepository } from './payment.repository';
 import { IntakeOutcome, PaymentKind, ReceivedPayment, UnmatchedReason } from './received-payment';
 import { Channel } from '../ledger/channel';
+import { Metrics } from '../metrics/metrics';
 import { CreditLine } from '../ledger/credit-line';
 import { writeCredits } from './settlement/credit-writer';
 import { IntakeLocks } from './settlement/intake-locks';
@@ -44,9 +45,25 @@ export class PaymentIntake {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(KeyedHash) private readonly hash: KeyedHash,
     @Inject(Clock) private readonly clock: Clock,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
+  /** Takes a payment in; counted in the metrics once its transaction committed. */
   async take(tx: Tx, payment: ReceivedPayment, settling: Settling): Promise<IntakeOutcome> {
+    const outcome = await this.takeIn(tx, payment, settling);
+    const metrics = this.metrics;
+    if (metrics)
+      tx.afterCommit(() =>
+        metrics.paymentTaken(payment.channel, outcome.status, payment.amountMinor),
+      );
+    return outcome;
+  }
+
+  private async takeIn(
+    tx: Tx,
+    payment: ReceivedPayment,
+    settling: Settling,
+  ): Promise<IntakeOutcome> {
     const journalLater = settling.kind === 'journal-later';
     // A reference that may wait in pending_payment is unique across two
     // tables: one transaction at a time may look and write.

@@ -233,6 +233,69 @@ describe('metrics', () => {
     }
   });
 
+  it('count each payment taken once its transaction committed, by channel and outcome, never one rolled back', async () => {
+    const t = await startTestApp({ env: { METRICS_PORT: '0' } });
+    try {
+      const id = await registerMailbox(t);
+      const [cash, bank] = [await issueCode(t, id), await issueCode(t, id)];
+      const letter = (code: string, amountMinor: number) =>
+        t.http
+          .post('/v1/cash-payments')
+          .set(t.auth('staff'))
+          .send(aCashPayment({ code, amountMinor }));
+      expect((await letter(cash, 1200)).body.status).toBe('credited');
+      expect((await letter(generateCode(), 500)).body.status).toBe('unmatched');
+      const send = (xml: string) =>
+        t.http
+          .post('/v1/bank-statements')
+          .set(t.auth('importer'))
+          .set('content-type', 'application/xml')
+          .send(xml);
+      const statement = aCamtDocument([
+        { amount: '15.00', ustrd: [bank] },
+        { amount: '7.00', ustrd: ['Spende'] },
+      ]);
+      expect((await send(statement)).body.credits).toEqual({
+        credited: 1,
+        unmatched: 1,
+        duplicate: 0,
+      });
+      expect((await send(statement)).body.credits).toEqual({
+        credited: 0,
+        unmatched: 0,
+        duplicate: 2,
+      });
+      // Refused at its 300th entry: those before it were taken in (the reader
+      // yields them chunk by chunk), then rolled back with their one part.
+      const refused = await send(
+        aCamtDocument(
+          Array.from({ length: 300 }, (_, i) => ({
+            amount: '9.00',
+            ustrd: [`Spende ${i}`],
+            status: i === 299 ? null : ('BOOK' as const),
+          })),
+          { type: '052' },
+        ),
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body.detail).not.toMatch(/imported in/);
+
+      const all = samples(await scrape(t));
+      const taken = (channel: string, outcome: string) => [
+        value(all, 'billing_payments_taken_total', { channel, outcome }),
+        value(all, 'billing_payments_taken_amount_minor_total', { channel, outcome }),
+      ];
+      expect(taken('cash', 'credited')).toEqual([1, 1200]);
+      expect(taken('cash', 'unmatched')).toEqual([1, 500]);
+      expect(taken('bank', 'credited')).toEqual([1, 1500]);
+      expect(taken('bank', 'unmatched')).toEqual([1, 700]);
+      expect(taken('bank', 'duplicate')).toEqual([2, 2200]);
+      expect(all.filter((s) => s.name === 'billing_payments_taken_total')).toHaveLength(5);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('are not served without METRICS_PORT', async () => {
     const t = await startTestApp();
     try {
