@@ -50,10 +50,10 @@ export interface ImportOptions {
  * together in random order. A part ends when another write waits for SQLite's
  * writer (once it holds MIN_PART entries), so a long import does not stall the
  * service, or at BANK_IMPORT_PART_ENTRIES, which bounds the memory of its
- * credits and the length of its checkpoint. A crash or a refused file keeps the parts
- * written before it, each whole; the same file again finds those a duplicate
- * and credits the rest, so every booking is credited exactly once. All credits
- * of one import are booked on one day (invariant 6).
+ * credits and the length of its checkpoint. A crash or a refused file keeps
+ * the parts written before it, each whole; the same file again finds those a
+ * duplicate and credits the rest, so every booking is credited exactly once.
+ * All credits of one import are booked on one day (invariant 6).
  */
 @Injectable()
 export class BankImportService {
@@ -155,10 +155,10 @@ export class BankImportService {
         (await this.intake.take(tx, payment, { kind: 'batch', batch: credits })).status,
       );
       if (outcomes.length < MIN_PART) continue;
-      const waited =
-        outcomes.length >= this.config.bankImportPartEntries || this.transactions.queueDepth > 0;
+      const full = outcomes.length >= this.config.bankImportPartEntries;
+      const someoneWaits = this.transactions.queueDepth > 0;
       // Ends only with enough entries left for a part of its own.
-      if (waited && (await entries.has(MIN_PART))) break;
+      if ((full || someoneWaits) && (await entries.has(MIN_PART))) break;
     }
     await this.settlement.closeBatch(tx, credits);
     return outcomes;
