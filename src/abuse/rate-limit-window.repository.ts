@@ -15,8 +15,8 @@ export const RateLimitWindowRepository = {
   ): Promise<boolean> {
     if (limit <= 0) return false;
     const rows = await tx.query(
-      `INSERT INTO rate_limit_window (bucket, window_start, key_hash, hits) VALUES ($1, $2, $3, 1)
-       ON CONFLICT (bucket, window_start, key_hash)
+      `INSERT INTO rate_limit_window (bucket, window_start, limited_key, hits) VALUES ($1, $2, $3, 1)
+       ON CONFLICT (bucket, window_start, limited_key)
        DO UPDATE SET hits = rate_limit_window.hits + 1 WHERE rate_limit_window.hits < $4
        RETURNING hits`,
       [bucket, windowStart, keyHash, limit],
@@ -33,8 +33,8 @@ export const RateLimitWindowRepository = {
     n: number,
   ): Promise<void> {
     await tx.execute(
-      `INSERT INTO rate_limit_window (bucket, window_start, key_hash, hits) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (bucket, window_start, key_hash)
+      `INSERT INTO rate_limit_window (bucket, window_start, limited_key, hits) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (bucket, window_start, limited_key)
        DO UPDATE SET hits = rate_limit_window.hits + excluded.hits`,
       [bucket, windowStart, keyHash, n],
     );
@@ -42,7 +42,7 @@ export const RateLimitWindowRepository = {
 
   async hits(tx: Tx, bucket: string, windowStart: number, keyHash: string): Promise<number> {
     const [row] = await tx.query<{ hits: number | string }>(
-      'SELECT hits FROM rate_limit_window WHERE bucket = $1 AND window_start = $2 AND key_hash = $3',
+      'SELECT hits FROM rate_limit_window WHERE bucket = $1 AND window_start = $2 AND limited_key = $3',
       [bucket, windowStart, keyHash],
     );
     return row ? Number(row.hits) : 0;

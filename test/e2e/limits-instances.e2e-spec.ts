@@ -49,14 +49,14 @@ describe('rate limits of two instances on one database', () => {
   beforeEach(() => roomInWindow(60_000, 15_000));
 
   const rows = () =>
-    a.sql<{ bucket: string; window_start: number | string; key_hash: string; hits: number }>(
-      'SELECT bucket, window_start, key_hash, hits FROM rate_limit_window ORDER BY bucket',
+    a.sql<{ bucket: string; window_start: number | string; limited_key: string; hits: number }>(
+      'SELECT bucket, window_start, limited_key, hits FROM rate_limit_window ORDER BY bucket',
     );
 
   it('issues codes for one mailbox up to one shared limit, then 429 from either instance', async () => {
     // A count of a window long past, left by an instance that stopped.
     await a.sql(
-      "INSERT INTO rate_limit_window (bucket, window_start, key_hash, hits) VALUES ('code-issue', 60000, 'stale', 3)",
+      "INSERT INTO rate_limit_window (bucket, window_start, limited_key, hits) VALUES ('code-issue', 60000, 'stale', 3)",
     );
     const id = aMailboxId();
     await a.http.put(`/v1/mailboxes/${encodeURIComponent(id)}`).set(bearer('webmail'));
@@ -75,13 +75,13 @@ describe('rate limits of two instances on one database', () => {
       const counted = await rows();
       // The past window's row is gone; the current one holds a keyed hash, not the
       // mailbox id nor its pseudonym.
-      expect(counted.map((r) => r.key_hash)).not.toContain('stale');
+      expect(counted.map((r) => r.limited_key)).not.toContain('stale');
       const [{ pseudonym }] = await a.sql<{ pseudonym: string }>('SELECT pseudonym FROM mailbox');
       expect(counted).toEqual([
         {
           bucket: 'code-issue',
           window_start: expect.anything(),
-          key_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          limited_key: expect.stringMatching(/^[0-9a-f]{64}$/),
           hits: 4,
         },
       ]);
@@ -91,7 +91,7 @@ describe('rate limits of two instances on one database', () => {
     } else {
       expect(statuses).toEqual([201, 201, 201, 201, 201, 201]);
       expect(await rows()).toEqual([
-        { bucket: 'code-issue', window_start: 60000, key_hash: 'stale', hits: 3 },
+        { bucket: 'code-issue', window_start: 60000, limited_key: 'stale', hits: 3 },
       ]);
     }
   });

@@ -25,6 +25,10 @@ const TABLES: Record<string, { side: Side; why: string }> = {
     why: 'the stored answers of POSTs that move money: they hold payment ids',
   },
   mailbox: { side: 'mailbox', why: 'mailboxes, as keyed pseudonyms' },
+  rate_limit_window: {
+    side: 'mailbox',
+    why: 'rate-limit counts per window (PostgreSQL): keyed hashes, under their own subkey, of mailbox pseudonyms and credential digests; rows of past windows deleted',
+  },
   ledger_entry: { side: 'mailbox', why: 'the credits and debits of each mailbox' },
   topup_code: { side: 'mailbox', why: 'pending links from a code hash to a mailbox' },
   paypal_order: {

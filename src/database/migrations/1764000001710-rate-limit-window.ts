@@ -17,7 +17,7 @@ export class RateLimitWindow1764000001710 implements MigrationInterface {
         columns: [
           { name: 'bucket', type: 'varchar', length: '32', isPrimary: true },
           { name: 'window_start', type: 'bigint', isPrimary: true },
-          { name: 'key_hash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'limited_key', type: 'varchar', length: '64', isPrimary: true },
           { name: 'hits', type: 'integer' },
         ],
       }),
