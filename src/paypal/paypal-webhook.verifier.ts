@@ -118,7 +118,12 @@ export class PayPalWebhookVerifier {
   }
 
   private async load(certUrl: string): Promise<{ key: KeyObject; validTo: number }> {
-    const pem = await fetchPem(certUrl);
+    // Once more on a failure that names no certificate problem: a connection
+    // reused from the pool may have been closed by the other side meanwhile.
+    const pem = await fetchPem(certUrl).catch((error: unknown) => {
+      if (error instanceof CertificateRefused) throw error;
+      return fetchPem(certUrl);
+    });
     let chain: X509Certificate[];
     try {
       // The first certificate is the one that signs; the others are its issuers, in order.
