@@ -20,6 +20,21 @@ export function shuffled<T>(items: readonly T[]): T[] {
 /** Rows per multi-row statement: well under both engines' limits on bound values. */
 export const ROWS_PER_STATEMENT = 500;
 
+/** Longest stretch a chunked write keeps the event loop to itself. */
+const YIELD_MS = 5;
+let ranSince = performance.now();
+
+/**
+ * Between two chunks of one write: lets the requests that arrived meanwhile be
+ * read (reads answer from their own connection; writes queue) once the loop
+ * has been held YIELD_MS. A bank import part writes 10,000 credits in one go.
+ */
+async function breathe(): Promise<void> {
+  if (performance.now() - ranSince < YIELD_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  ranSince = performance.now();
+}
+
 /**
  * Inserts rows with one multi-row statement per chunk, in the order given.
  * `values` gives a row's values in the order of `columns`.
@@ -33,6 +48,7 @@ export async function insertRows<T>(
   suffix = '',
 ): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    if (start > 0) await breathe();
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
@@ -55,6 +71,7 @@ export async function inChunks(
 ): Promise<number> {
   let changed = 0;
   for (let start = 0; start < values.length; start += ROWS_PER_STATEMENT) {
+    if (start > 0) await breathe();
     const chunk = values.slice(start, start + ROWS_PER_STATEMENT);
     changed += await tx.execute(statement(chunk.map((_, i) => `$${i + 1}`).join(', ')), chunk);
   }

@@ -334,7 +334,7 @@ describe('staff accounts, sessions and CSRF', () => {
 });
 
 describe('failed sign-ins in all', () => {
-  it('are limited per process, whatever names they try (AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE)', async () => {
+  it('are limited in all, whatever names they try (AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE)', async () => {
     const t = await startTestApp({ env: { AUTH_FAILURE_GLOBAL_LIMIT_PER_MINUTE: '3' } });
     try {
       const kim = await anEnrolledAccount(t, 'kim');

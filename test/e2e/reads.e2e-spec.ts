@@ -84,6 +84,34 @@ describe('reads beside a write in flight', () => {
     expect(await creditedTo(t, id)).toBe(700);
   });
 
+  it('answers /health between the chunks of a long write (20,000 ledger credits in one unit)', async () => {
+    const pseudonym = t.app.get(KeyedHash).mailbox(await registerMailbox(t));
+    const credits = Array.from({ length: 20_000 }, () => ({
+      mailbox: pseudonym,
+      kind: 'credit' as const,
+      channel: 'bank' as const,
+      amountMinor: 1,
+      currency: 'EUR',
+      bookedOn: dayOf(new Date()),
+    }));
+    // Asked first: on one thread, it is answered only when the write lets the loop run.
+    const health = t.http
+      .get('/health')
+      .then((res) => ({ status: res.status, at: performance.now() }));
+    const written = t.app
+      .get(Transactions)
+      .run((tx) => LedgerRepository.appendMany(tx, credits))
+      .then(() => performance.now());
+    const [answered, done] = await Promise.all([health, written]);
+    expect(answered.status).toBe(200);
+    expect(answered.at).toBeLessThan(done);
+    const [row] = await t.sql<{ n: number | string }>(
+      'SELECT COUNT(*) AS n FROM ledger_entry WHERE mailbox = $1',
+      [pseudonym],
+    );
+    expect(Number(row.n)).toBe(20_000);
+  });
+
   it('refuses a write that slipped into a read, and nothing changes', async () => {
     const id = await registerMailbox(t);
     const pseudonym = t.app.get(KeyedHash).mailbox(id);
