@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findCodes, withoutCode } from './code-finder';
+import { findCodes, withoutAnyCode, withoutCode } from './code-finder';
 import { ALPHABET, CODE_LENGTH, DATA_SYMBOLS, displayCode, parseCode } from './code-format';
 
 /** Fixed seed: a failure in CI reproduces on any machine. */
@@ -135,6 +135,23 @@ describe('findCodes finds a code as people and banks write it', () => {
     );
   });
 
+  it('split by any character that is no letter or digit: underscore, colon, bar, en dash, no-break space', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    const [a, b, c] = [code.slice(0, 4), code.slice(4, 8), code.slice(8)];
+    for (const gap of ['_', ':', '|', '\u2013', '\u00a0', '/'])
+      expect(
+        canonicals(findCodes([`Ref ${a}${gap}${b}${gap}${c}`], { correctTypos: false }).exact),
+      ).toEqual([code]);
+  });
+
+  it('once, however often it is written', () => {
+    const code = withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const found = findCodes([`${code} ${displayCode(code)}`, `EREF+${code}`], {
+      correctTypos: true,
+    });
+    expect(canonicals(found.exact)).toEqual([code]);
+  });
+
   it('in any of several texts', () => {
     fc.assert(
       fc.property(spelled, words, fc.nat(3), ({ code, text }, other, at) => {
@@ -231,6 +248,21 @@ describe('typo correction', () => {
       }),
       RUNS,
     );
+  });
+
+  it('reads no window through a U (no Crockford symbol), not even as a typo', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    for (const at of [0, 5, 11]) {
+      const text = `Ref ${code.slice(0, at)}U${code.slice(at + 1)} Danke`;
+      expect(findCodes([text], { correctTypos: true })).toEqual({ exact: [], corrected: [] });
+    }
+  });
+
+  it('offers no correction of a code that also stands there exactly', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    const found = findCodes([`${oneTypo(code)} ${code}`], { correctTypos: true });
+    expect(canonicals(found.exact)).toEqual([code]);
+    expect(canonicals(found.corrected)).not.toContain(code);
   });
 
   it('never offers a correction of a code that stands there exactly', () => {
@@ -334,6 +366,41 @@ describe('withoutCode', () => {
     expect(withoutCode([`${code}${code}`], code)).toEqual(['[code][code]']);
   });
 
+  it('takes one substitution or one swap of neighbours for the code, and nothing further from it', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    const at = (text: string, i: number, ch: string) => text.slice(0, i) + ch + text.slice(i + 1);
+    const other = (ch: string) => ALPHABET[(ALPHABET.indexOf(ch) + 1) % 32];
+    const swap = (i: number, j: number) => at(at(code, i, code[j]), j, code[i]);
+    expect(new Set(code.slice(3, 6)).size).toBe(3); // the example needs three distinct symbols there
+    const spellings = [at(code, 4, other(code[4])), swap(3, 4)];
+    const notSpellings = [
+      at(at(code, 3, other(code[3])), 7, other(code[7])), // two substitutions
+      at(at(code, 3, other(code[3])), 4, other(code[4])), // two neighbours, not swapped
+      swap(3, 5), // a swap of symbols that are not neighbours
+      at(at(code, 3, other(code[3])), 5, code[3]), // half a swap, not neighbours
+      at(at(code, 3, code[4]), 4, other(code[4])), // half a swap of neighbours
+    ];
+    for (const spelling of spellings)
+      expect(withoutCode([`pay ${spelling}`], code)).toEqual(['pay [code]']);
+    for (const text of notSpellings)
+      expect(withoutCode([`pay ${text}`], code)).toEqual([`pay ${text}`]);
+  });
+
+  it('takes a U in place of one symbol for the code: it spells the other eleven', () => {
+    const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    for (const at of [0, 6, 11])
+      expect(withoutCode([`pay ${code.slice(0, at)}U${code.slice(at + 1)} now`], code)).toEqual([
+        'pay [code] now',
+      ]);
+  });
+
+  it('cuts overlapping spellings as one', () => {
+    // 000000000001 is a code; 0000000000001 holds it at 1 and, one symbol off, at 0.
+    const code = withCheck([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(code).toBe('000000000001');
+    expect(withoutCode([`x 0${code} y`], code)).toEqual(['x [code] y']);
+  });
+
   it('takes the code in its display form too', () => {
     const code = withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(withoutCode([`pay ${code}`], displayCode(code))).toEqual(['pay [code]']);
@@ -352,6 +419,21 @@ describe('withoutCode', () => {
       'Rechnung 4711',
       '',
     ]);
+  });
+});
+
+describe('withoutAnyCode', () => {
+  it('cuts every code it finds, and every spelling of the live codes it is given', () => {
+    const found = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+    const live = withCheck([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const text = `Aufladung ${displayCode(found)} und ${oneTypo(live)}, Danke`;
+    expect(withoutAnyCode(text, [live])).toBe('Aufladung [code] und [code], Danke');
+    // A typo is no code of its own: without being told, it stays.
+    expect(withoutAnyCode(text)).toBe(`Aufladung [code] und ${oneTypo(live)}, Danke`);
+  });
+
+  it('leaves a text without codes as it is', () => {
+    expect(withoutAnyCode('Rechnung 4711 vom 3.5.')).toBe('Rechnung 4711 vom 3.5.');
   });
 });
 

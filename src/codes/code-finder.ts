@@ -112,7 +112,8 @@ function isSpellingOf(window: readonly number[], code: readonly number[]): boole
  * Every sighting counts, not only the first: banks often repeat the
  * remittance in the end-to-end id, and a copy left behind would store a
  * redeemed code in clear. Spellings with one typo go too (they name the code
- * as well as the code itself), wherever they stand; the scan repeats until
+ * as well as the code itself), wherever they stand, and so does a U (no
+ * symbol) in place of one of its symbols; the scan repeats until
  * no spelling is left, in case a cut joins two pieces into a new one.
  */
 export function withoutCode(texts: readonly string[], canonical: string): string[] {
@@ -124,8 +125,9 @@ export function withoutCode(texts: readonly string[], canonical: string): string
       const { values, positions } = symbolsOf(result);
       const cuts: { start: number; end: number }[] = [];
       for (let s = 0; s + CODE_LENGTH <= values.length; s++) {
+        // A U (-1) differs from every symbol: in place of one, the other eleven spell the code.
         const window = values.slice(s, s + CODE_LENGTH);
-        if (window.some((v) => v < 0) || !isSpellingOf(window, code)) continue;
+        if (!isSpellingOf(window, code)) continue;
         const start = positions[s];
         const end = positions[s + CODE_LENGTH - 1] + 1;
         const last = cuts[cuts.length - 1];
