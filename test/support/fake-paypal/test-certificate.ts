@@ -18,8 +18,16 @@ function tlv(tag: number, content: Buffer): Buffer {
 
 const sequence = (...parts: Buffer[]) => tlv(0x30, Buffer.concat(parts));
 const set = (...parts: Buffer[]) => tlv(0x31, Buffer.concat(parts));
-const integer = (bytes: Buffer) =>
-  tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A non-negative DER INTEGER in its one minimal form: OpenSSL refuses a leading
+ * zero byte that is not needed ("illegal padding"), as one random serial in 256 had.
+ */
+function integer(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && !(bytes[start + 1] & 0x80)) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
+}
 const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, 'utf8'));
 const bitString = (bytes: Buffer) => tlv(0x03, Buffer.concat([Buffer.from([0]), bytes]));
 const NULL = Buffer.from([0x05, 0x00]);
@@ -78,6 +86,7 @@ function issue(options: {
   issuer?: TestAuthority;
   notBefore?: Date;
   notAfter?: Date;
+  serial?: Buffer;
 }): TestAuthority {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const now = Date.now();
@@ -85,8 +94,7 @@ function issue(options: {
   const notAfter = options.notAfter ?? new Date(now + 365 * 24 * 3600_000);
   const name = nameOf(options.commonName);
   const sha256WithRsa = sequence(objectId('1.2.840.113549.1.1.11'), NULL);
-  const serial = randomBytes(12);
-  serial[0] &= 0x7f;
+  const serial = options.serial ?? randomBytes(12);
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))), // v3
     integer(serial),
@@ -128,6 +136,8 @@ export function makeTestCertificate(
     root?: TestAuthority;
     selfSigned?: boolean;
     intermediateIsCa?: boolean;
+    /** The signing certificate's serial (random by default). */
+    serial?: Buffer;
   } = {},
 ): TestCertificate {
   const commonName = options.commonName ?? 'messageverificationcerts.sandbox.paypal.com';
@@ -152,6 +162,7 @@ export function makeTestCertificate(
     issuer: intermediate,
     notBefore: options.notBefore,
     notAfter: options.notAfter,
+    serial: options.serial,
   });
   return { privateKey: leaf.privateKey, pem: leaf.pem + intermediate.pem, rootPem: root.pem };
 }
