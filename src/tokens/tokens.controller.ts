@@ -15,6 +15,7 @@ import {
   TokenInvalid,
   TokenKeyExpired,
   TokenRequestInvalid,
+  TokenCreditOverCap,
   TokenSpent,
 } from './tokens.errors';
 import {
@@ -91,7 +92,7 @@ export class RedemptionsController {
   @Post(':mailboxId/token-redemptions')
   @ApiOperation({ summary: "Redeem tokens to the mailbox's balance, all or none" })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiProblems(MailboxNotFound, TokenInvalid, TokenKeyExpired, TokenSpent)
+  @ApiProblems(MailboxNotFound, TokenInvalid, TokenKeyExpired, TokenSpent, TokenCreditOverCap)
   @ApiResponse({ status: 201, standardSchema: redeemedSchema })
   async redeem(
     @Param({ schema: mailboxParamsSchema }) params: { mailboxId: string },

@@ -35,3 +35,9 @@ export class TokenSpent extends DomainError {
   readonly status = 409;
   readonly title = 'A token was redeemed before';
 }
+
+export class TokenCreditOverCap extends DomainError {
+  readonly slug = 'balance-cap';
+  readonly status = 409;
+  readonly title = "The tokens would take the mailbox's balance above its cap";
+}

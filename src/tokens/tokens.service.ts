@@ -5,10 +5,13 @@ import { KeyedHash } from '../config/keyed-hash';
 import { parseCode } from '../codes/code-format';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
+import { Tx } from '../database/tx';
 import { OutboxRepository } from '../ledger/outbox.repository';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { MailboxRepository } from '../ledger/mailbox.repository';
 import { MailboxNotFound } from '../ledger/ledger.errors';
+import { PendingCreditRepository } from '../ledger/pending-credit.repository';
+import { IntakeLocks } from '../payments/settlement/intake-locks';
 import { blindSign, verifySignature } from './blind-rsa';
 import { challengeDigest, parseToken, parseTokenRequest } from './private-token';
 import { ReserveRepository } from '../codes/reserve.repository';
@@ -21,6 +24,7 @@ import {
   TokenInvalid,
   TokenKeyExpired,
   TokenRequestInvalid,
+  TokenCreditOverCap,
   TokenSpent,
 } from './tokens.errors';
 import { ReserveBalance, Redeemed, Withdrawn } from './tokens.schemas';
@@ -159,6 +163,7 @@ export class TokensService {
     const request = { scope: `token-redemption:${pseudonym}`, body: encodedTokens };
     return this.idempotency.run(idempotencyKey, request, 201, async (tx) => {
       if (!(await MailboxRepository.lock(tx, pseudonym))) throw new MailboxNotFound();
+      await this.refuseOverCap(tx, pseudonym, amountMinor);
       const fresh = await TokenBooksRepository.spend(
         tx,
         accepted.map((t) => t.nonce),
@@ -196,6 +201,24 @@ export class TokensService {
         tokens: accepted.length,
       };
     });
+  }
+
+  /**
+   * BALANCE_CAP_MINOR holds for tokens as for payments: refused before any
+   * nonce is spent, so the tokens stay good for a mailbox with room. Counts
+   * credits waiting for settlement, under the intake's lock of the mailbox.
+   */
+  private async refuseOverCap(tx: Tx, pseudonym: string, amountMinor: number): Promise<void> {
+    const cap = this.config.balanceCapMinor;
+    if (cap === undefined) return;
+    await IntakeLocks.capOfMailbox(tx, pseudonym);
+    const balance =
+      (await LedgerRepository.balance(tx, pseudonym)) +
+      (await PendingCreditRepository.sumFor(tx, pseudonym));
+    if (balance + amountMinor > cap)
+      throw new TokenCreditOverCap(
+        `The tokens are worth ${amountMinor}; the balance with credits waiting is ${balance} and may not pass ${cap}. None was spent.`,
+      );
   }
 
   /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyedHash } from '../../src/config/keyed-hash';
 import { parseCode } from '../../src/codes/code-format';
 import { addDays } from '../../src/common/day';
-import { aCashPayment, count, creditedTo, registerMailbox } from '../support/builders';
+import { aCashPayment, count, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { TokenKeys } from '../../src/tokens/token-keys.service';
 import { TokensService } from '../../src/tokens/tokens.service';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -256,4 +256,54 @@ describe('blind-signed tokens over HTTP', () => {
     expect(day.consistent).toBe(true);
     t.clock.set(today);
   }, 120_000);
+});
+
+describe('tokens under a balance cap (BALANCE_CAP_MINOR)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { TOKEN_DENOMINATIONS_MINOR: '100,500,1000', BALANCE_CAP_MINOR: '1500' },
+    });
+    await t.app.get(TokenKeys).live();
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  it('refuses tokens that would take a balance above the cap, spends none of them, and they credit a mailbox with room', async () => {
+    const reserve = await t.http.post('/v1/token-reserves').send({});
+    const paid = await t.http
+      .post('/v1/cash-payments')
+      .set(t.auth('staff'))
+      .send(aCashPayment({ code: reserve.body.code, amountMinor: 1100 }));
+    expect(paid.body.status, BODY(paid)).toBe('credited');
+    const client = tokenClient(t);
+    const five = await client.withdraw(reserve.body.code, 500);
+    const six = await client.withdraw(reserve.body.code, 600);
+    const full = await registerMailbox(t);
+    // 1000 waiting for the settlement count as much as 1000 in the ledger.
+    const letter = await t.http
+      .post('/v1/cash-payments')
+      .set(t.auth('staff'))
+      .send(aCashPayment({ code: await issueCode(t, full), amountMinor: 1000 }));
+    expect(letter.body.status, BODY(letter)).toBe('credited');
+    const redeem = (mailbox: string, tokens: { token: string }[]) =>
+      t.http
+        .post(`/v1/mailboxes/${encodeURIComponent(mailbox)}/token-redemptions`)
+        .set(t.auth('webmail'))
+        .send({ tokens: tokens.map((x) => x.token) });
+
+    const over = await redeem(full, six);
+    expect(over.status, BODY(over)).toBe(409);
+    expect(over.body.type).toMatch(/balance-cap$/);
+    expect(await creditedTo(t, full)).toBe(1000);
+    expect(await count(t, 'token_spent')).toBe(0);
+
+    // Up to the cap exactly: credited.
+    expect((await redeem(full, five)).status).toBe(201);
+    expect(await creditedTo(t, full)).toBe(1500);
+    // The refused tokens were not spent: a mailbox with room takes them.
+    const roomy = await registerMailbox(t);
+    const moved = await redeem(roomy, six);
+    expect(moved.status, BODY(moved)).toBe(201);
+    expect(await creditedTo(t, roomy)).toBe(600);
+  });
 });
