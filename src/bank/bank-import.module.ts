@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { CoreModule } from '../config/core.module';
@@ -14,11 +14,21 @@ import { BankImportService } from './bank-import.service';
  */
 @Module({})
 export class BankImportModule {
-  static forRoot(options: { config: AppConfig; logger: Logger }): DynamicModule {
+  static forRoot(options: {
+    config: AppConfig;
+    logger: Logger;
+    /** The import thread's clock and metrics relay (import-thread.worker.ts). */
+    overrides?: Provider[];
+  }): DynamicModule {
     return {
       module: BankImportModule,
       imports: [
-        CoreModule.forRoot({ config: options.config, logger: options.logger, schedule: false }),
+        CoreModule.forRoot({
+          config: options.config,
+          logger: options.logger,
+          schedule: false,
+          overrides: options.overrides,
+        }),
         DatabaseModule,
         PaymentsModule,
       ],

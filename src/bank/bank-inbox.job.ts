@@ -8,7 +8,7 @@ import { Scheduler } from '../config/schedule';
 import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Metrics } from '../metrics/metrics';
-import { BankImportService } from './bank-import.service';
+import { ImportThread } from './import-thread';
 import { addReports, emptyReport, ImportReport } from './import-report';
 
 /** A file still being written must not be imported: only files quiet this long are. */
@@ -34,7 +34,7 @@ export interface InboxRun {
 export class BankInboxJob implements OnApplicationBootstrap {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
-    @Inject(BankImportService) private readonly bank: BankImportService,
+    @Inject(ImportThread) private readonly imports: ImportThread,
     @Inject(JobLock) private readonly lock: JobLock,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Scheduler) private readonly scheduler: Scheduler,
@@ -97,7 +97,7 @@ export class BankInboxJob implements OnApplicationBootstrap {
       let report: ImportReport;
       const imported = this.metrics.importStarted('inbox');
       try {
-        report = await this.bank.importFiles([{ path, size }]);
+        report = await this.imports.importFiles([{ path, size }]);
         imported(report.entries);
       } catch (error) {
         if (this.fail(inbox, name, error)) run.failed++;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
 import { Idempotency, StoredResponse } from '../http/idempotency';
 import { Metrics } from '../metrics/metrics';
-import { BankImportService } from './bank-import.service';
+import { ImportThread } from './import-thread';
 import { ImportReport } from './import-report';
 import { SpooledUpload } from './statement-sources';
 
@@ -17,7 +17,7 @@ import { SpooledUpload } from './statement-sources';
 @Injectable()
 export class BankUploadsService implements OnModuleInit {
   constructor(
-    @Inject(BankImportService) private readonly bank: BankImportService,
+    @Inject(ImportThread) private readonly imports: ImportThread,
     @Inject(Idempotency) private readonly idempotency: Idempotency,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(Metrics) private readonly metrics: Metrics,
@@ -36,7 +36,7 @@ export class BankUploadsService implements OnModuleInit {
         key,
         { scope: 'bank-statement', body: upload.digest },
         201,
-        () => this.bank.importSources(this.bank.expand([{ path: upload.path, size: upload.size }])),
+        () => this.imports.importFiles([{ path: upload.path, size: upload.size }]),
       );
       if (!answer.replayed) imported(answer.body.entries);
       return answer;

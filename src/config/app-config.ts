@@ -420,5 +420,14 @@ export function buildConfig(env: Env): AppConfig {
     throw new ConfigError('SECRET_KEY is missing: set 32+ random bytes, hex or base64');
   if (!env.API_KEYS)
     throw new ConfigError('API_KEYS is missing: set role:key pairs, comma-separated');
-  return new AppConfig({ ...env, SECRET_KEY: env.SECRET_KEY, API_KEYS: env.API_KEYS });
+  const config = new AppConfig({ ...env, SECRET_KEY: env.SECRET_KEY, API_KEYS: env.API_KEYS });
+  sources.set(config, env);
+  return config;
+}
+
+const sources = new WeakMap<AppConfig, Env>();
+
+/** What a configuration was built from: a bank import thread builds the same one from it. */
+export function sourceOf(config: AppConfig): Env | undefined {
+  return sources.get(config);
 }

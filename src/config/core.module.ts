@@ -32,7 +32,11 @@ export class CoreModule {
         Scheduler,
         ...(options.overrides ?? []),
       ],
-      exports: exported,
+      // An override may also add what no room here provides (the import thread's metrics relay).
+      exports: [
+        ...exported,
+        ...(options.overrides ?? []).flatMap((p) => ('provide' in p ? [p.provide] : [])),
+      ],
     };
   }
 }

@@ -4,6 +4,7 @@ import { FileIdentity } from './file-identity';
 import { SqliteStatements } from './sqlite-statements';
 import { runHooks, Work } from './tx';
 import { unavailable } from './unavailable';
+import { WriterTurn } from './writer-turn';
 
 interface Queued {
   work: Work<unknown>;
@@ -33,10 +34,13 @@ export class SqliteGroupCommit {
   constructor(
     private readonly connection: () => BetterSqlite3.Database,
     private readonly file: FileIdentity,
+    /** The write lock shared with an import thread of this process (writer-turn.ts). */
+    private readonly turn: WriterTurn,
   ) {}
 
+  /** Units waiting for the writer, the other thread's counted as one. */
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + (this.turn.otherWaits ? 1 : 0);
   }
 
   /** Remembers the file as opened now (see FileIdentity). */
@@ -66,8 +70,13 @@ export class SqliteGroupCommit {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const group = this.queue.splice(0, this.groupSize());
-        await this.runGroup(group);
+        await this.turn.acquire();
+        try {
+          // Taken after the turn came: the units that queued meanwhile share it.
+          await this.runGroup(this.queue.splice(0, this.groupSize()));
+        } finally {
+          this.turn.release();
+        }
       }
     } finally {
       this.draining = false;

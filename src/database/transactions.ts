@@ -8,6 +8,7 @@ import { SqliteGroupCommit } from './sqlite-group-commit';
 import { SqliteReader } from './sqlite-reader';
 import { FileIdentity } from './file-identity';
 import { RetryTransaction, RunOptions, Work } from './tx';
+import { WriterTurn, writerTurnOfThisThread } from './writer-turn';
 
 const MAX_ATTEMPTS = 3;
 
@@ -32,10 +33,12 @@ export class Transactions implements OnApplicationShutdown {
   private reader?: SqliteReader;
   /** The SQLite file as the writer opened it: reads and writes both refuse another. */
   private readonly file = new FileIdentity();
+  /** SQLite's write lock as shared with this process's bank import thread. */
+  readonly turn: WriterTurn = writerTurnOfThisThread();
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.postgres = new PostgresRunner(dataSource);
-    this.writer = new SqliteGroupCommit(() => this.sqlite, this.file);
+    this.writer = new SqliteGroupCommit(() => this.sqlite, this.file, this.turn);
     if (this.dialect === 'sqlite' && dataSource.isInitialized) this.writer.open();
   }
 
@@ -43,7 +46,10 @@ export class Transactions implements OnApplicationShutdown {
     return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
-  /** Units waiting for the SQLite writer (always 0 on PostgreSQL, where each has its own session). */
+  /**
+   * Units waiting for the SQLite writer, a waiting import thread (or its
+   * parent) counted as one; always 0 on PostgreSQL, where each has its own session.
+   */
   get queueDepth(): number {
     return this.writer.depth;
   }

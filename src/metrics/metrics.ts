@@ -133,6 +133,12 @@ export class Metrics {
     this.takenAmount.inc({ channel, outcome }, Math.max(0, amountMinor));
   }
 
+  /** Payments the bank import thread took, summed (bank/import-thread.ts). */
+  paymentsTaken(channel: string, outcome: string, count: number, amountMinor: number): void {
+    this.taken.inc({ channel, outcome }, count);
+    this.takenAmount.inc({ channel, outcome }, amountMinor);
+  }
+
   /** Starts timing a bank import; call the answer with its entry count once it committed. */
   importStarted(source: ImportSource): (entries: number) => void {
     const started = process.hrtime.bigint();
