@@ -13,6 +13,10 @@ const TESTS: Record<string, string[]> = {
     'test/e2e/mailboxes.e2e-spec.ts',
     'test/e2e/live-code-oracle.e2e-spec.ts',
     'test/hostile/typos.e2e-spec.ts',
+    // Reserves and their GiroCode, the balance cap's mailbox lookup, PayPal's claim.
+    'test/e2e/tokens.e2e-spec.ts',
+    'test/e2e/limits.e2e-spec.ts',
+    'test/e2e/paypal.e2e-spec.ts',
   ],
   payments: [
     'test/e2e/intake.e2e-spec.ts',

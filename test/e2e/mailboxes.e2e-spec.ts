@@ -85,6 +85,10 @@ describe('mailboxes and top-up codes', () => {
       .send({});
     expect(refused.status).toBe(409);
     expect(refused.body.type).toMatch(/too-many-open-codes$/);
+    expect(refused.body.title).toBe('The mailbox holds as many open codes as allowed');
+    expect(refused.body.detail).toBe(
+      `A mailbox may hold ${t.config.maxOpenCodes} open codes, PayPal orders included; use one or wait until one expires.`,
+    );
     const view = await t.http.get(`/v1/mailboxes/${id}`).set(t.auth('webmail'));
     expect(view.body.openCodes).toBe(t.config.maxOpenCodes);
 
