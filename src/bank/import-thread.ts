@@ -197,6 +197,8 @@ export class ImportThread implements OnApplicationShutdown {
   /** The thread is gone: the next import starts another and opens the session again. */
   lostThread(): void {
     this.opened = undefined;
+    // A thread that died holding the write turn would hold every write of the service.
+    this.transactions.turn.reclaim();
     this.settle?.reject(new ServiceUnavailable('the import thread stopped'));
     this.closed?.();
   }

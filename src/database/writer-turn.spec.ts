@@ -80,4 +80,19 @@ describe('the write turn shared by the service thread and the import thread', ()
     expect(order).toEqual(['service', 'importer']);
     importer.release();
   });
+
+  it('frees a turn the import thread held when it died, and wakes the service waiting for it', async () => {
+    const service = new WriterTurn();
+    const importer = new WriterTurn(service.memory, 1);
+    await importer.acquire();
+    let got = false;
+    const waiting = service.acquire().then(() => (got = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe(false);
+    service.reclaim();
+    await waiting;
+    expect(got).toBe(true);
+    expect(service.otherWaits).toBe(false);
+    service.release();
+  });
 });

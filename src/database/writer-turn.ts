@@ -52,6 +52,13 @@ export class WriterTurn {
     }
   }
 
+  /** The other side's thread is gone: a turn it held, or waited for, is free again. */
+  reclaim(): void {
+    Atomics.store(this.cells, WAITING[1 - this.side], 0);
+    if (Atomics.compareExchange(this.cells, OWNER, SIDE_ID[1 - this.side], FREE) !== FREE)
+      Atomics.notify(this.cells, OWNER);
+  }
+
   release(): void {
     const other = 1 - this.side;
     const next = Atomics.load(this.cells, WAITING[other]) === 1 ? SIDE_ID[other] : FREE;
