@@ -6,6 +6,7 @@ import { aMailboxId, creditedTo, issueCode, registerMailbox } from '../support/b
 import { aCamtDocument } from '../support/camt-builder';
 import { startTestApp, TEST_SECRET, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { startServiceProcess } from '../support/service-process';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'dist/cli/main.js');
@@ -145,4 +146,31 @@ describe('the billing binary built into dist/', () => {
     expect(rotate.status).toBe(0);
     expect(JSON.parse(rotate.stdout)).toBeTruthy();
   }, 300_000);
+
+  it('serves an upload as the built service: imported on its import thread, credited once', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const service = await startServiceProcess(db, {}, { built: true });
+    try {
+      const upload = () =>
+        fetch(`${service.origin}/v1/bank-statements`, {
+          method: 'POST',
+          headers: { ...service.auth('importer'), 'content-type': 'application/xml' },
+          body: aCamtDocument([
+            { ustrd: [`Aufladung ${code}`], amount: '12.00', ref: `DIST-${id}` },
+          ]),
+        });
+      const first = await upload();
+      expect(first.status, await first.clone().text()).toBe(201);
+      expect((await first.json()).credits).toEqual({ credited: 1, unmatched: 0, duplicate: 0 });
+      expect((await (await upload()).json()).credits).toEqual({
+        credited: 0,
+        unmatched: 0,
+        duplicate: 1,
+      });
+    } finally {
+      await service.kill();
+    }
+    expect(await creditedTo(t, id)).toBe(1200);
+  });
 });

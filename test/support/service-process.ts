@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The real service (src/main.ts) in a child process, as `npm start` runs it. */
+/** The real service (src/main.ts, or the built dist/main.js) in a child process. */
 export interface ServiceProcess {
   child: ChildProcess;
   origin: string;
@@ -37,7 +37,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(
   db: TestDatabase,
   env: Record<string, string> = {},
-  options: { waitUntilReady?: boolean } = {},
+  options: { waitUntilReady?: boolean; built?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const keys = Object.fromEntries(
@@ -45,7 +45,10 @@ export async function startServiceProcess(
   ) as Record<Role, string>;
   const child = spawn(
     process.execPath,
-    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/main.ts')],
+    // built: dist/main.js as `npm start` runs it, with no compiler in the process.
+    options.built
+      ? [join(ROOT, 'dist/main.js')]
+      : ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src/main.ts')],
     {
       cwd: db.dir,
       stdio: ['ignore', 'ignore', 'inherit'],
