@@ -142,6 +142,25 @@ describe('the payment intake', () => {
         t.app.get(KeyedHash).code(code.replaceAll('-', '')),
       ]),
     ).toBe(1);
+    // Its journal row keeps the text for staff, without the code.
+    const [row] = await t.sql<{ remittance: string }>(
+      'SELECT remittance FROM payment WHERE id = $1',
+      [outcome.paymentId],
+    );
+    expect(row.remittance).toBe('[code]');
+  });
+
+  it('spends no code on a transfer of 0.00: unmatched, the code still live', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const outcome = await take(aTransfer({ amountMinor: 0, texts: [`Aufladung ${code}`] }));
+    expect(outcome).toMatchObject({ status: 'unmatched', reason: 'amount-limit' });
+    expect(
+      await count(t, 'topup_code', 'code_hash = $1', [
+        t.app.get(KeyedHash).code(code.replaceAll('-', '')),
+      ]),
+    ).toBe(1);
+    expect(await creditedTo(t, id)).toBe(0);
   });
 
   it('does not credit an expired code', async () => {
