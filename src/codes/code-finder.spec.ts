@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findCodes, withoutAnyCode, withoutCode } from './code-finder';
+import { findCodes, withoutAnyCode, withoutCode, withoutPiecesOf } from './code-finder';
 import { ALPHABET, CODE_LENGTH, DATA_SYMBOLS, displayCode, parseCode } from './code-format';
 
 /** Fixed seed: a failure in CI reproduces on any machine. */
@@ -434,6 +434,27 @@ describe('withoutAnyCode', () => {
 
   it('leaves a text without codes as it is', () => {
     expect(withoutAnyCode('Rechnung 4711 vom 3.5.')).toBe('Rechnung 4711 vom 3.5.');
+  });
+});
+
+describe('withoutPiecesOf', () => {
+  const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
+  const shown = displayCode(code);
+
+  it("cuts each run of four or more of the code's symbols, in order, wherever the code was split", () => {
+    expect(withoutPiecesOf(`fuer ${shown.slice(0, 9)} und ${shown.slice(10)}`, code)).toBe(
+      'fuer [code] und [code]',
+    );
+    // A separator between two pieces joins them: one cut.
+    expect(withoutPiecesOf(`${code.slice(0, 6)} / ${code.slice(6)} ok`, code)).toBe('[code] ok');
+  });
+
+  it("leaves runs of three, symbols out of the code's order, and other words", () => {
+    const three = code.slice(2, 5);
+    const reversed = [...code.slice(0, 5)].reverse().join('');
+    expect(withoutPiecesOf(`Rechnung ${three} ${reversed}`, code)).toBe(
+      `Rechnung ${three} ${reversed}`,
+    );
   });
 });
 

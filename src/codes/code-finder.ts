@@ -163,3 +163,36 @@ export function withoutAnyCode(text: string, also: readonly string[] = []): stri
   }
   return result;
 }
+
+/** Fewest symbols of a code, in a row, that count as a piece of it. */
+const PIECE = 4;
+
+/**
+ * The text with every run of PIECE or more symbols (separators between them
+ * dropped) that stands in the code, in its order, cut out. For a code that
+ * staff found in a text where the finder could not read it: the pieces it was
+ * written in ("K7QM-2XPF und 9D3A") name the code as the code itself does.
+ */
+export function withoutPiecesOf(text: string, canonical: string): string {
+  const code = [...canonical.replace(/[\s\-_.]/g, '')].map((ch) => symbolValue(ch.charCodeAt(0)));
+  if (code.length !== CODE_LENGTH || code.some((v) => v < 0)) return text;
+  const { values, positions } = symbolsOf(text);
+  const cuts: { start: number; end: number }[] = [];
+  for (let s = 0; s < values.length;) {
+    // The longest run from s that stands in the code in a row (separators dropped).
+    let best = 0;
+    for (let c = 0; c < CODE_LENGTH; c++) {
+      let n = 0;
+      while (s + n < values.length && c + n < CODE_LENGTH && values[s + n] === code[c + n]) n++;
+      best = Math.max(best, n);
+    }
+    if (best >= PIECE) {
+      cuts.push({ start: positions[s], end: positions[s + best - 1] + 1 });
+      s += best;
+    } else s++;
+  }
+  let result = text;
+  for (const { start, end } of cuts.reverse())
+    result = `${result.slice(0, start)}[code]${result.slice(end)}`;
+  return result;
+}

@@ -3,7 +3,13 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Day } from '../common/day';
 import { KeyedHash } from '../config/keyed-hash';
-import { CodeSighting, findCodes, withoutAnyCode, withoutCode } from '../codes/code-finder';
+import {
+  CodeSighting,
+  findCodes,
+  withoutAnyCode,
+  withoutCode,
+  withoutPiecesOf,
+} from '../codes/code-finder';
 import { LiveCode, TopupCodeRepository } from '../codes/topup-code.repository';
 import { AppConfig } from '../config/app-config';
 import { RetryTransaction, Tx } from '../database/tx';
@@ -181,7 +187,9 @@ export class PaymentIntake {
       resolvedOn: today,
       country: claimed.country,
       remittance:
-        payment.remittance === null ? null : withoutAnyCode(payment.remittance, [canonicalCode]),
+        payment.remittance === null
+          ? null
+          : withoutPiecesOf(withoutAnyCode(payment.remittance, [canonicalCode]), canonicalCode),
     });
     await this.credit(tx, settling, {
       codeHash: claimed.codeHash,

@@ -76,6 +76,8 @@ describe('unmatched payments', () => {
       reason: null,
     });
     expect(row.settled_on).toBe(t.clock.today());
+    // The pieces the code was written in go too: they name the redeemed code.
+    expect(row.remittance).toBe('fuer [code] und [code]');
     const list = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
     expect(list.body.items.map((i: { paymentId: string }) => i.paymentId)).not.toContain(paymentId);
 
