@@ -28,6 +28,10 @@ const TESTS: Record<string, string[]> = {
     'test/e2e/reports.e2e-spec.ts',
     'test/e2e/limits.e2e-spec.ts',
     'test/hostile/typos.e2e-spec.ts',
+    // The intake's metrics hook, token reserves' credits and the events of credits.
+    'test/e2e/metrics.e2e-spec.ts',
+    'test/e2e/tokens.e2e-spec.ts',
+    'test/e2e/events.e2e-spec.ts',
   ],
   camt: ['test/bank/camt/*.spec.ts'],
 };

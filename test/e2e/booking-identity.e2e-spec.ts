@@ -111,6 +111,25 @@ describe('one bank booking across camt.052, .054 and .053', () => {
     expect(balance.body.balance).toEqual({ amountMinor: 1500, currency: 'EUR' });
   });
 
+  it('is one unmatched payment in camt.052 then camt.053 with other references', async () => {
+    // No code: the booking goes to staff, and must reach them once.
+    const booking: AnEntry = {
+      ustrd: ['Mailbox Anna'],
+      amount: '14.00',
+      debtorIban: 'DE89370400440532013000',
+    };
+    const journalBefore = await journalRows();
+    expect(
+      await upload(
+        aCamtDocument([{ ...booking, ref: aBankRef(), detailRef: null }], { type: '052' }),
+      ),
+    ).toEqual({ credited: 0, unmatched: 1, duplicate: 0 });
+    expect(await upload(aCamtDocument([{ ...booking, ref: null, detailRef: aBankRef() }]))).toEqual(
+      { credited: 0, unmatched: 0, duplicate: 1 },
+    );
+    expect(await journalRows()).toBe(journalBefore + 1);
+  });
+
   it('keeps bookings apart that say the same but are different: twice in one file, or in two notifications with other references', async () => {
     const same: AnEntry = {
       ustrd: ['Spende'],

@@ -1,4 +1,4 @@
-import { aCashPayment, creditedTo, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, count, creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { aCamtDocument } from '../support/camt-builder';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -80,6 +80,70 @@ describe('balance cap and per-channel limits', () => {
     expect(resolution.status).toBe(422);
     expect(resolution.body.type).toMatch(/payment-not-creditable$/);
     expect(await creditedTo(t, id)).toBe(6000);
+  });
+
+  it('counts the credits of one import together: two that reach the cap pass, a third of one cent does not', async () => {
+    const id = await registerMailbox(t);
+    const [first, second, third] = [
+      await issueCode(t, id),
+      await issueCode(t, id),
+      await issueCode(t, id),
+    ];
+    const res = await bank([
+      { ustrd: [first], amount: '30.00' },
+      { ustrd: [second], amount: '30.00' },
+      { ustrd: [third], amount: '0.01' },
+    ]);
+    expect(res.body.credits).toMatchObject({ credited: 2, unmatched: 1 });
+    expect(await creditedTo(t, id)).toBe(6000);
+    expect(await unmatched()).toContainEqual(
+      expect.objectContaining({ channel: 'bank', amountMinor: 1, reason: 'amount-limit' }),
+    );
+  });
+
+  it('lets staff credit up to the cap, counting what waits for settlement, and refuses past it', async () => {
+    const id = await registerMailbox(t);
+    // Three transfers without a code: unmatched, for staff to find.
+    const res = await bank([
+      { ustrd: ['Mailbox Anna'], amount: '30.00' },
+      { ustrd: ['Mailbox Anna'], amount: '30.00' },
+      { ustrd: ['Mailbox Anna'], amount: '0.01' },
+    ]);
+    expect(res.body.credits).toMatchObject({ credited: 0, unmatched: 3 });
+    const found = (await unmatched()).filter(
+      (p) => p.reason === 'no-code' && [1, 3000].includes(p.amountMinor),
+    );
+    expect(found.map((p) => p.amountMinor).sort((a, b) => a - b)).toEqual([1, 3000, 3000]);
+    const creditCode = async (paymentId: string) =>
+      t.http
+        .post(`/v1/unmatched-payments/${paymentId}/resolution`)
+        .set(t.auth('staff'))
+        .send({ action: 'credit-code', code: await issueCode(t, id) });
+    const [cent, ...large] = [...found].sort((a, b) => a.amountMinor - b.amountMinor);
+    for (const payment of large) expect((await creditCode(payment.paymentId)).status).toBe(200);
+    // Both wait for settlement: nothing is in the ledger yet, and the cap still counts them.
+    expect(await count(t, 'pending_credit')).toBeGreaterThanOrEqual(2);
+    const over = await creditCode(cent.paymentId);
+    expect(over.status).toBe(422);
+    expect(over.body.detail).toMatch(/\(amount-limit\)/);
+    expect(await creditedTo(t, id)).toBe(6000);
+  });
+
+  it('refuses staff a credit above the channel limit, and the code they found stays live', async () => {
+    const id = await registerMailbox(t);
+    const res = await bank([{ ustrd: ['Mailbox Bert'], amount: '30.02' }]);
+    expect(res.body.credits).toMatchObject({ credited: 0, unmatched: 1 });
+    const payment = (await unmatched()).find((p) => p.amountMinor === 3002)!;
+    expect(payment.reason).toBe('amount-limit');
+    const code = await issueCode(t, id);
+    const refused = await t.http
+      .post(`/v1/unmatched-payments/${payment.paymentId}/resolution`)
+      .set(t.auth('staff'))
+      .send({ action: 'credit-code', code });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/\(amount-limit\)/);
+    expect(await creditedTo(t, id)).toBe(0);
+    expect((await cash(code, 1000)).body.status).toBe('credited');
   });
 
   it('never credits a reversal to a code, not even by staff', async () => {

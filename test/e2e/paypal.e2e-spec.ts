@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { settleNow } from '../support/settle';
 import { KeyedHash } from '../../src/config/keyed-hash';
@@ -14,6 +15,7 @@ import {
   startPayPalTestApp,
 } from '../support/fake-paypal/paypal-test-app';
 import { startTestApp } from '../support/test-app';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 describe('PayPal top-ups', () => {
   let t: PayPalTestApp;
@@ -315,6 +317,40 @@ describe('PayPal without configuration', () => {
       expect(await count(t, 'topup_code')).toBe(0);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('PayPal credits and the events to the webmail backend', () => {
+  it('writes balance.credited with a PayPal credit while events are on, and none while they are off', async () => {
+    const receiver = await new WebhookReceiver().start();
+    const on = await startPayPalTestApp({
+      app: {
+        env: {
+          WEBMAIL_WEBHOOK_URL: receiver.url,
+          WEBMAIL_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+        },
+      },
+    });
+    const off = await startPayPalTestApp();
+    try {
+      for (const [t, events] of [
+        [on, 1],
+        [off, 0],
+      ] as const) {
+        const id = await registerMailbox(t);
+        const order = await createOrder(t, id, { amountMinor: 1500, country: 'AT' });
+        await approve(order.approveUrl);
+        expect((await capture(t, order.orderId)).body).toEqual({ status: 'credited' });
+        const mailbox = t.app.get(KeyedHash).mailbox(id);
+        expect(
+          await count(t, 'event_outbox', "type = 'balance.credited' AND mailbox = $1", [mailbox]),
+        ).toBe(events);
+      }
+    } finally {
+      await on.close();
+      await off.close();
+      await receiver.stop();
     }
   });
 });

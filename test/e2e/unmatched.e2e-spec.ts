@@ -1,6 +1,7 @@
 import { takeAsBatch } from '../support/settle';
 import { displayCode, generateCode } from '../../src/codes/code-format';
 import { Transactions } from '../../src/database/transactions';
+import type { ReceivedPayment } from '../../src/payments/received-payment';
 import { creditedTo, issueCode, registerMailbox } from '../support/builders';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -11,7 +12,11 @@ describe('unmatched payments', () => {
   });
   afterAll(() => t.close());
 
-  async function unmatchedTransfer(text: string, amountMinor = 900): Promise<string> {
+  async function unmatchedTransfer(
+    text: string,
+    amountMinor = 900,
+    more: Partial<ReceivedPayment> = {},
+  ): Promise<string> {
     const [outcome] = await t.app.get(Transactions).run((tx) =>
       takeAsBatch(
         t.app,
@@ -26,6 +31,7 @@ describe('unmatched payments', () => {
             payer: { name: 'Max Mustermann', iban: 'AT611904300234573201' },
             texts: [text],
             correctTypos: true,
+            ...more,
           },
         ],
         t.clock.today(),
@@ -84,6 +90,54 @@ describe('unmatched payments', () => {
     const twice = await resolve(paymentId, { action: 'kept' });
     expect(twice.status).toBe(409);
     expect(twice.body.type).toMatch(/already-resolved$/);
+  });
+
+  it('keeps the payer details trimmed, none that are blank, and the payer country in capitals', async () => {
+    const padded = await unmatchedTransfer('padded', 900, {
+      payer: { name: '  Erika Mustermann \n', iban: ' de89 3704 0044 0532 0130 00 ' },
+    });
+    const blank = await unmatchedTransfer('blank', 900, { payer: { name: '   ', iban: '' } });
+    const rowOf = async (paymentId: string) =>
+      (
+        await t.sql<Record<string, unknown>>(
+          'SELECT payer_name, payer_iban, payer_country FROM payment WHERE id = $1',
+          [paymentId],
+        )
+      )[0];
+    expect(await rowOf(padded)).toEqual({
+      payer_name: 'Erika Mustermann',
+      payer_iban: 'de89 3704 0044 0532 0130 00',
+      payer_country: 'DE',
+    });
+    expect(await rowOf(blank)).toEqual({ payer_name: null, payer_iban: null, payer_country: null });
+  });
+
+  it('shows staff the texts of a payment without a remittance of its own, trimmed and joined', async () => {
+    const paymentId = await unmatchedTransfer('', 900, { texts: ['  Mailbox ', '', ' Anna  '] });
+    const res = await t.http.get('/v1/unmatched-payments?limit=500').set(t.auth('staff'));
+    expect(res.body.items).toContainEqual(
+      expect.objectContaining({ paymentId, remittance: 'Mailbox | Anna' }),
+    );
+  });
+
+  it('refuses to credit a payment in another currency to a live code staff found, and the code stays live', async () => {
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const paymentId = await unmatchedTransfer('Mailbox Max', 900, { currency: 'USD' });
+    const refused = await resolve(paymentId, { action: 'credit-code', code });
+    expect(refused.status).toBe(422);
+    expect(refused.body.type).toMatch(/payment-not-creditable$/);
+    expect(refused.body.detail).toMatch(/\(currency\)/);
+    expect(await creditedTo(t, id)).toBe(0);
+    const [row] = await t.sql<Record<string, unknown>>(
+      'SELECT status, reason FROM payment WHERE id = $1',
+      [paymentId],
+    );
+    expect(row).toEqual({ status: 'unmatched', reason: 'currency' });
+    // The code is still live: an EUR payment staff found for it is credited.
+    const euro = await unmatchedTransfer('Mailbox Max');
+    expect((await resolve(euro, { action: 'credit-code', code })).status).toBe(200);
+    expect(await creditedTo(t, id)).toBe(900);
   });
 
   it('refuses a code that is not live with 409 and a misread one with 422, changing nothing', async () => {
