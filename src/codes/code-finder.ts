@@ -117,8 +117,8 @@ function isSpellingOf(window: readonly number[], code: readonly number[]): boole
  * no spelling is left, in case a cut joins two pieces into a new one.
  */
 export function withoutCode(texts: readonly string[], canonical: string): string[] {
-  const code = [...canonical.replace(/[\s\-_.]/g, '')].map((ch) => symbolValue(ch.charCodeAt(0)));
-  if (code.length !== CODE_LENGTH || code.some((v) => v < 0)) return [...texts];
+  const code = symbolValuesOf(canonical);
+  if (!code) return [...texts];
   return texts.map((text) => {
     let result = text;
     for (;;) {
@@ -136,11 +136,23 @@ export function withoutCode(texts: readonly string[], canonical: string): string
         else cuts.push({ start, end });
       }
       if (cuts.length === 0) return result;
-      for (const { start, end } of cuts.reverse()) {
-        result = `${result.slice(0, start)}[code]${result.slice(end)}`;
-      }
+      result = cutOut(result, cuts);
     }
   });
+}
+
+/** The twelve symbol values of a code as written (separators dropped), or undefined. */
+function symbolValuesOf(canonical: string): number[] | undefined {
+  const code = [...canonical.replace(/[\s\-_.]/g, '')].map((ch) => symbolValue(ch.charCodeAt(0)));
+  return code.length === CODE_LENGTH && code.every((v) => v >= 0) ? code : undefined;
+}
+
+/** The text with each range (in order, not overlapping) replaced by the marker. */
+function cutOut(text: string, cuts: readonly { start: number; end: number }[]): string {
+  let result = text;
+  for (let i = cuts.length - 1; i >= 0; i--)
+    result = `${result.slice(0, cuts[i].start)}[code]${result.slice(cuts[i].end)}`;
+  return result;
 }
 
 /**
@@ -174,8 +186,8 @@ const PIECE = 4;
  * written in ("K7QM-2XPF und 9D3A") name the code as the code itself does.
  */
 export function withoutPiecesOf(text: string, canonical: string): string {
-  const code = [...canonical.replace(/[\s\-_.]/g, '')].map((ch) => symbolValue(ch.charCodeAt(0)));
-  if (code.length !== CODE_LENGTH || code.some((v) => v < 0)) return text;
+  const code = symbolValuesOf(canonical);
+  if (!code) return text;
   const { values, positions } = symbolsOf(text);
   const cuts: { start: number; end: number }[] = [];
   for (let s = 0; s < values.length;) {
@@ -191,8 +203,5 @@ export function withoutPiecesOf(text: string, canonical: string): string {
       s += best;
     } else s++;
   }
-  let result = text;
-  for (const { start, end } of cuts.reverse())
-    result = `${result.slice(0, start)}[code]${result.slice(end)}`;
-  return result;
+  return cutOut(text, cuts);
 }
