@@ -99,15 +99,18 @@ async function open(session: number, data: ImportThreadData): Promise<Session> {
   return { app, bank: app.get(BankImportService), clock, metrics };
 }
 
+/** Answers every import, 'done' or 'failed': an unknown or unopened session fails it too. */
 async function importFor(message: Extract<ToImportThread, { kind: 'import' }>): Promise<void> {
-  const session = await sessions.get(message.session)!;
-  session.clock.day = message.today;
+  let session: Session | undefined;
   try {
+    session = await sessions.get(message.session);
+    if (!session) throw new Error(`no session ${message.session} is open on the import thread`);
+    session.clock.day = message.today;
     const report = await session.bank.importFiles(message.files);
     session.metrics.flush();
     send({ kind: 'done', id: message.id, report });
   } catch (error) {
-    session.metrics.flush();
+    session?.metrics.flush();
     send({ kind: 'failed', id: message.id, error: describe(error) });
   }
 }
