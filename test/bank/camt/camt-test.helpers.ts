@@ -66,6 +66,8 @@ export async function expectCamtError(
     line,
   });
   expect(error.message.startsWith(`${name}:${line}: `)).toBe(true);
+  // The name the logs and the import thread carry it by.
+  expect(error.name).toBe('CamtError');
   return error;
 }
 

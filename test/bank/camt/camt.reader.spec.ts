@@ -299,6 +299,15 @@ describe('readCamt: chunks', () => {
       ]);
     }
   });
+
+  it('reads a stream of strings (a Readable in string mode) as its UTF-8 bytes', async () => {
+    const text = fixture('camt053-bom.xml').toString('utf8');
+    const strings = Readable.from([text.slice(0, 300), text.slice(300)]);
+    const transactions: CamtTransaction[] = [];
+    for await (const t of readCamt(strings, { fileName: 'strings.xml' })) transactions.push(t);
+    expect(transactions).toEqual((await readFixture('camt053-bom.xml')).transactions);
+    expect(transactions.map((t) => t.debtorName)).toEqual(['Zoë Weiß']);
+  });
 });
 
 describe('readCamt: statements, entries and details', () => {
