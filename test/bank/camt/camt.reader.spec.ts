@@ -255,10 +255,11 @@ describe('readCamt: encodings', () => {
     const xml = Buffer.concat([
       Buffer.from(camtDocument(V08, anEntry('\n<NtryRef>M')).split('</Ntry>')[0]),
       Buffer.from([0xfc]),
-      Buffer.from('ller</NtryRef></Ntry></Stmt></BkToCstmrStmt></Document>'),
+      Buffer.from('ller</NtryRef></Ntry>\n</Stmt></BkToCstmrStmt>\n</Document>\n'),
     ]);
     const error = await readError(xml);
     expect([error.code, error.line]).toEqual(['camt.invalid-encoding', 5]);
+    expect(error.detail).toBe('text is not valid UTF-8');
   });
 
   it.each([
@@ -267,6 +268,84 @@ describe('readCamt: encodings', () => {
     ['an unknown encoding', Buffer.from('<?xml version="1.0" encoding="x-klingon"?><Document/>')],
   ])('refuses %s', async (_case, bytes) => {
     expect((await readError(bytes)).code).toBe('camt.unsupported-encoding');
+  });
+});
+
+describe('readCamt: encodings, cut anywhere', () => {
+  /** A document without an XML declaration whose entry says `text`, in the given bytes. */
+  const undeclared = (text: string, encoding: BufferEncoding) =>
+    Buffer.from(
+      camtDocument(V08, anEntry(`<AddtlNtryInf>${text}</AddtlNtryInf>`)).replace(
+        /^<\?xml[^>]*>\n/,
+        '',
+      ),
+      encoding,
+    );
+  const declared = (text: string, declaration: string) =>
+    Buffer.from(
+      camtDocument(V08, anEntry(`<AddtlNtryInf>${text}</AddtlNtryInf>`)).replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        declaration,
+      ),
+      'latin1',
+    );
+  const infoOf = async (bytes: Buffer, chunkSize?: number) =>
+    (await readAll(bytes, 'cut.xml', chunkSize)).transactions.map((t) => t.additionalInfo);
+
+  it.each(['ë', '€', '😀', 'ëß😀€'])(
+    'reads undeclared UTF-8 whose first character beyond ASCII is %s, in chunks of every size up to 7',
+    async (text) => {
+      const bytes = undeclared(`Gruss ${text} und ${text}`, 'utf8');
+      for (const size of [undefined, 1, 2, 3, 4, 5, 6, 7])
+        expect(await infoOf(bytes, size), `chunks of ${size}`).toEqual([
+          `Gruss ${text} und ${text}`,
+        ]);
+    },
+  );
+
+  it('reads undeclared Latin-1 as Latin-1 in any chunks, þÿ (a UTF-16 mark) included', async () => {
+    const bytes = undeclared('þÿ Müller þÿ', 'latin1');
+    for (const size of [undefined, 1, 2, 3])
+      expect(await infoOf(bytes, size), `chunks of ${size}`).toEqual(['þÿ Müller þÿ']);
+  });
+
+  it('honours a declared ISO-8859-1 even where its bytes would be valid UTF-8, in any chunks', async () => {
+    // Ã¼ is C3 BC: "ü" read as UTF-8.
+    const bytes = declared('MÃ¼ller', '<?xml version="1.0" encoding="ISO-8859-1"?>');
+    for (const size of [undefined, 1, 7]) expect(await infoOf(bytes, size)).toEqual(['MÃ¼ller']);
+  });
+
+  it('honours a declared ISO-8859-15, whose 0xA4 is the euro sign', async () => {
+    const bytes = declared('12 \xa4', '<?xml version="1.0" encoding="ISO-8859-15"?>');
+    for (const size of [undefined, 1]) expect(await infoOf(bytes, size)).toEqual(['12 €']);
+  });
+
+  it('reads an encoding declared with blanks around its equals sign', async () => {
+    const bytes = declared('MÃ¼ller', `<?xml version="1.0" encoding = 'latin1'?>`);
+    expect(await infoOf(bytes)).toEqual(['MÃ¼ller']);
+  });
+
+  it('looks at the bytes of a file whose declaration names no encoding', async () => {
+    const bytes = declared('Müller', '<?xml version="1.0"?>');
+    for (const size of [undefined, 1]) expect(await infoOf(bytes, size)).toEqual(['Müller']);
+  });
+
+  it.each([
+    ['big-endian', Buffer.from([0xfe, 0xff, 0x00, 0x3c, 0x00, 0x44])],
+    ['little-endian', Buffer.from('\ufeff<Document/>', 'utf16le')],
+  ])('refuses a UTF-16 %s byte order mark, naming UTF-16', async (_order, bytes) => {
+    const error = await readError(bytes);
+    expect([error.code, error.detail]).toEqual([
+      'camt.unsupported-encoding',
+      'unsupported encoding UTF-16',
+    ]);
+  });
+
+  it('names an encoding it does not know', async () => {
+    const error = await readError(
+      Buffer.from('<?xml version="1.0" encoding="x-klingon"?><Document/>'),
+    );
+    expect(error.detail).toBe('unsupported encoding x-klingon');
   });
 });
 
