@@ -619,10 +619,53 @@ describe('readCamt: fields', () => {
     ]);
   });
 
+  it('reads RvslInd written as true or 1 as a reversal, and anything else as none', async () => {
+    const entries = ['true', '1', 'false', '0']
+      .map((value) => anEntry(`<RvslInd>${value}</RvslInd>`))
+      .join('\n');
+    const { transactions } = await readAll(camtDocument(V08, entries));
+    expect(transactions.map((t) => t.reversal)).toEqual([true, true, false, false]);
+  });
+
+  it('takes a bank transaction code only when domain, family and sub-family are all there', async () => {
+    const code = (domain: string) =>
+      anEntry(`<BkTxCd>${domain}<Prtry><Cd>NTRF+166</Cd></Prtry></BkTxCd>`);
+    const entries = [
+      code('<Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn>'),
+      code('<Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd></Fmly></Domn>'),
+      code('<Domn><Cd>PMNT</Cd><Fmly><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn>'),
+      code('<Domn><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn>'),
+    ].join('\n');
+    const { transactions } = await readAll(camtDocument(V08, entries));
+    expect(transactions.map((t) => t.bankTransactionCode)).toEqual([
+      'PMNT/RCDT/ESCT',
+      'NTRF+166',
+      'NTRF+166',
+      'NTRF+166',
+    ]);
+  });
+
+  it('lists only the creditor references that carry a Ref', async () => {
+    const strd = (inner: string) => `<Strd><CdtrRefInf>${inner}</CdtrRefInf></Strd>`;
+    const entry = anEntry(
+      `<NtryDtls><TxDtls><RmtInf>${strd('<Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>')}${strd(
+        '<Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF18539007547034</Ref>',
+      )}</RmtInf></TxDtls></NtryDtls>`,
+    );
+    const { transactions } = await readAll(camtDocument(V08, entry));
+    expect(transactions[0].remittance.creditorReferences).toEqual([
+      { ref: 'RF18539007547034', type: 'SCOR', rfValid: true },
+    ]);
+  });
+
   it('refuses a date that is none', async () => {
     const xml = camtDocument(V08, anEntry('<BookgDt><Dt>2024-02-30</Dt></BookgDt>'));
     const error = await readError(xml);
-    expect([error.code, error.line]).toEqual(['camt.invalid-date', 4]);
+    expect([error.code, error.line, error.detail]).toEqual([
+      'camt.invalid-date',
+      4,
+      'not a date: 2024-02-30',
+    ]);
   });
 
   it('reads amounts with five decimals, zero amounts and other exponents', async () => {
@@ -649,12 +692,31 @@ describe('readCamt: fields', () => {
   });
 
   it.each([
-    ['a negative amount', '<Amt Ccy="EUR">-1.00</Amt>'],
-    ['an amount without currency', '<Amt>1.00</Amt>'],
-    ['a float in exponent notation', '<Amt Ccy="EUR">1e2</Amt>'],
-  ])('refuses %s', async (_case, amount) => {
+    ['a negative amount', '<Amt Ccy="EUR">-1.00</Amt>', /^invalid amount: /],
+    ['an amount without currency', '<Amt>1.00</Amt>', /^amount 1\.00 without Ccy$/],
+    ['a float in exponent notation', '<Amt Ccy="EUR">1e2</Amt>', /^invalid amount: /],
+  ])('refuses %s', async (_case, amount, detail) => {
     const error = await readError(camtDocument(V08, anEntry('', amount)));
     expect([error.code, error.line]).toEqual(['camt.invalid-amount', 4]);
+    expect(error.detail).toMatch(detail);
+  });
+
+  it('refuses an entry without an amount, and a detail without one beside others', async () => {
+    const noAmount = '<Ntry><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts></Ntry>';
+    const entry = await readError(camtDocument(V08, noAmount));
+    expect([entry.code, entry.line, entry.detail]).toEqual([
+      'camt.missing-amount',
+      4,
+      'entry without Amt',
+    ]);
+    const details = anEntry(
+      '<NtryDtls><TxDtls><Amt Ccy="EUR">0.40</Amt></TxDtls><TxDtls><Refs><EndToEndId>E</EndToEndId></Refs></TxDtls></NtryDtls>',
+    );
+    const detail = await readError(camtDocument(V08, details));
+    expect([detail.code, detail.detail]).toEqual([
+      'camt.missing-amount',
+      'transaction detail without an amount',
+    ]);
   });
 
   it('refuses a missing or unknown credit/debit indicator', async () => {
@@ -663,12 +725,16 @@ describe('readCamt: fields', () => {
       '<NtryDtls><TxDtls><CdtDbtInd>CRED</CdtDbtInd></TxDtls></NtryDtls>',
     );
 
-    expect((await readError(camtDocument(V08, noIndicator))).code).toBe(
+    const missing = await readError(camtDocument(V08, noIndicator));
+    expect([missing.code, missing.detail]).toEqual([
       'camt.invalid-credit-debit',
-    );
-    expect((await readError(camtDocument(V08, badIndicator))).code).toBe(
+      'CdtDbtInd is missing',
+    ]);
+    const unknown = await readError(camtDocument(V08, badIndicator));
+    expect([unknown.code, unknown.detail]).toEqual([
       'camt.invalid-credit-debit',
-    );
+      'CdtDbtInd is CRED',
+    ]);
   });
 
   it('reads a camt.053 entry without Sts as booked and warns of it, with the first such line', async () => {
@@ -691,7 +757,11 @@ describe('readCamt: fields', () => {
     const noStatus = '<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>';
     const namespace = `urn:iso:std:iso:20022:tech:xsd:${type}.001.08`;
     const error = await readError(camtDocument(namespace, noStatus, wrapper));
-    expect([error.code, error.line]).toEqual(['camt.missing-status', 4]);
+    expect([error.code, error.line, error.detail]).toEqual([
+      'camt.missing-status',
+      4,
+      'entry without Sts',
+    ]);
   });
 
   it('takes the transaction amount, not instructed, counter-value or charges amounts', async () => {
