@@ -94,7 +94,10 @@ describe('readCamt: remittance text cut into pieces', () => {
 
   it('refuses a Ustrd made whole by character references at the text node limit', async () => {
     const { error, pulled } = await readStream(splitRemittance(60 * MiB, 1024, 'entity'));
-    expect(error?.code).toBe('camt.text-too-long');
+    expect([error?.code, error?.detail]).toEqual([
+      'camt.text-too-long',
+      `a text node is longer than ${1024 * 1024} characters`,
+    ]);
     expect(pulled).toBeLessThan(4 * MiB);
   });
 });
@@ -152,7 +155,11 @@ describe('readCamt: repeated elements', () => {
         details * detail.length,
       ),
     );
-    expect([error?.code, error?.line]).toEqual(['camt.entry-too-large', 5]);
+    expect([error?.code, error?.line, error?.detail]).toEqual([
+      'camt.entry-too-large',
+      5,
+      `an entry holds more than ${MAX_ENTRY_CHARS} characters of text`,
+    ]);
   });
 });
 
@@ -204,7 +211,10 @@ describe('readCamt: what the XML parser gathers', () => {
     );
     expect(fits.transactions).toHaveLength(1);
     const error = await readError(camtDocument(V08, anEntry(nest(MAX_DEPTH))));
-    expect(error.code).toBe('camt.nesting-too-deep');
+    expect([error.code, error.detail]).toEqual([
+      'camt.nesting-too-deep',
+      `elements nest more than ${MAX_DEPTH} deep`,
+    ]);
   });
 
   it('refuses an endless nest within its first MiB', async () => {
@@ -222,7 +232,11 @@ describe('readCamt: what the XML parser gathers', () => {
     const error = await readError(
       camtDocument(V08, anEntry(`<X${attributes(MAX_ATTRIBUTES + 1)}/>`)),
     );
-    expect([error.code, error.line]).toEqual(['camt.too-many-attributes', 4]);
+    expect([error.code, error.line, error.detail]).toEqual([
+      'camt.too-many-attributes',
+      4,
+      `an element has more than ${MAX_ATTRIBUTES} attributes`,
+    ]);
   });
 
   it.each([
@@ -236,7 +250,10 @@ describe('readCamt: what the XML parser gathers', () => {
     const xml = camtDocument(V08, anEntry(write(name)));
     // In chunks: the parser's buffers are looked at between chunks.
     const error = await readError(xml, 'test.xml', 256);
-    expect(error.code).toBe('camt.name-too-long');
+    expect([error.code, error.detail]).toEqual([
+      'camt.name-too-long',
+      `a name is longer than ${MAX_NAME_CHARS} characters`,
+    ]);
   });
 });
 

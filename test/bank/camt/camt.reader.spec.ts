@@ -119,7 +119,8 @@ describe('readCamt: message type and version', () => {
   });
 
   it('refuses a file that is not CAMT', async () => {
-    await expectCamtError('not-camt.xml', 'camt.not-camt', 2);
+    const error = await expectCamtError('not-camt.xml', 'camt.not-camt', 2);
+    expect(error.detail).toBe('no CAMT Document element (camt.052/053/054)');
   });
 
   it('refuses a Document without a namespace as not CAMT', async () => {
@@ -128,7 +129,8 @@ describe('readCamt: message type and version', () => {
   });
 
   it('refuses a message without any statement', async () => {
-    await expectCamtError('camt053-no-statement.xml', 'camt.no-statements', 2);
+    const error = await expectCamtError('camt053-no-statement.xml', 'camt.no-statements', 2);
+    expect(error.detail).toBe('the message holds no statement');
   });
 
   it('refuses a camt.053 namespace around a camt.052 report', async () => {
@@ -140,13 +142,14 @@ describe('readCamt: message type and version', () => {
     const one = camtDocument(V08, anEntry()).replace(/^<\?xml[^>]*>\n/, '');
     const error = await readError(`<Envelope>\n${one}${one}</Envelope>`);
     expect([error.code, error.line]).toEqual(['camt.multiple-documents', 7]);
+    expect(error.detail).toBe('a second CAMT Document in one file');
   });
 });
 
 describe('readCamt: malformed and hostile XML', () => {
   it('names the line of malformed XML', async () => {
     const error = await expectCamtError('malformed.xml', 'camt.malformed-xml', 8);
-    expect(error.message).toContain('unexpected close tag');
+    expect(error.detail).toMatch(/^malformed XML: unexpected close tag/);
   });
 
   it('refuses a truncated file', async () => {
@@ -177,6 +180,7 @@ describe('readCamt: malformed and hostile XML', () => {
   ])('refuses the DOCTYPE of %s (chunks of %s bytes)', async (name, chunkSize) => {
     const error = await readError(fixture(name), name, chunkSize);
     expect([error.code, error.file, error.line]).toEqual(['camt.doctype-forbidden', name, 2]);
+    expect(error.detail).toBe('DOCTYPE is not allowed');
   });
 
   it('refuses a DOCTYPE as it starts, before reading its internal subset', async () => {
