@@ -121,8 +121,7 @@ export class CamtDocumentHandler {
   }
 
   write(text: string): void {
-    if (!this.sawRoot) this.refuseDoctypeEarly(text);
-    this.parser.write(text);
+    this.parser.write(this.sawRoot ? text : this.refuseDoctypeEarly(text));
     // saxes gathers a text node (or comment, CDATA, attribute value) and a name
     // whole before it reports them, listened to or not: an endless one would
     // grow memory with the file. Checked once per chunk, so it stops one chunk past.
@@ -374,16 +373,22 @@ export class CamtDocumentHandler {
 
   /**
    * saxes reports a DOCTYPE only once it has read all of it; refuse it as soon as it
-   * starts, so that a huge internal subset is never held in memory.
+   * starts, so that a huge internal subset is never held in memory. The text up to
+   * "<!DOCTYPE" goes to the parser first: once the root has opened, the words are a
+   * comment's or a CDATA section's, not a DOCTYPE. Returns what is left to write.
    */
-  private refuseDoctypeEarly(text: string): void {
+  private refuseDoctypeEarly(text: string): string {
     const window = this.prologTail + text;
     const at = window.indexOf('<!DOCTYPE');
-    if (at >= 0) {
-      const newlines = window.slice(this.prologTail.length, at).split('\n').length - 1;
-      this.fail('camt.doctype-forbidden', 'DOCTYPE is not allowed', this.parser.line + newlines);
+    if (at < 0) {
+      this.prologTail = window.slice(-8);
+      return text;
     }
-    this.prologTail = window.slice(-8);
+    // Where the words begin in this chunk; before it when they began in the last one.
+    const start = Math.max(at - this.prologTail.length, 0);
+    this.parser.write(text.slice(0, start));
+    if (!this.sawRoot) this.fail('camt.doctype-forbidden', 'DOCTYPE is not allowed');
+    return text.slice(start);
   }
 }
 

@@ -142,6 +142,14 @@ describe('readCamt: repeated elements', () => {
     ]);
   });
 
+  it('counts the text of each entry apart: two entries of more than half the bound each are read', async () => {
+    const detail = `<TxDtls><Amt Ccy="EUR">0.01</Amt><RmtInf><Ustrd>${'u'.repeat(500)}</Ustrd></RmtInf></TxDtls>`;
+    const details = Math.ceil(MAX_ENTRY_CHARS / 2 / 500) + 1;
+    const entry = `<Ntry><Amt Ccy="EUR">${(details / 100).toFixed(2)}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><NtryDtls>${detail.repeat(details)}</NtryDtls></Ntry>`;
+    const { transactions } = await readAll(camtDocument(V08, `${entry}\n${entry}`));
+    expect(transactions).toHaveLength(2 * details);
+  });
+
   it('refuses an entry whose details hold more text in all than one entry may, naming the entry', async () => {
     const detail = `<TxDtls><Amt Ccy="EUR">0.01</Amt><RmtInf><Ustrd>${'u'.repeat(500)}</Ustrd></RmtInf></TxDtls>`;
     const details = Math.ceil(MAX_ENTRY_CHARS / 500) + 1;
@@ -192,6 +200,11 @@ describe('readCamt: field lengths', () => {
   );
 
   it('refuses an attribute it keeps when it is longer than its field may be', async () => {
+    // At its longest it is read (and then refused as no currency).
+    const longest = await readError(
+      camtDocument(V08, anEntry('', `<Amt Ccy="${'E'.repeat(12)}">1.00</Amt>`)),
+    );
+    expect(longest.code).toBe('camt.invalid-amount');
     const error = await readError(
       camtDocument(V08, anEntry('', `<Amt Ccy="${'E'.repeat(13)}">1.00</Amt>`)),
     );

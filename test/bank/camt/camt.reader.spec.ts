@@ -183,6 +183,37 @@ describe('readCamt: malformed and hostile XML', () => {
     expect(error.detail).toBe('DOCTYPE is not allowed');
   });
 
+  it('reads "<!DOCTYPE" written inside the document as text', async () => {
+    const entry = anEntry(
+      '<!-- <!DOCTYPE x> --><AddtlNtryInf><![CDATA[see <!DOCTYPE html>]]></AddtlNtryInf>',
+    );
+    const { transactions } = await readAll(camtDocument(V08, entry));
+    expect(transactions.map((t) => t.additionalInfo)).toEqual(['see <!DOCTYPE html>']);
+  });
+
+  it('ignores text it does not read, however long: CDATA in a record or in an unknown element', async () => {
+    const long = 'c'.repeat(5000);
+    const entry = anEntry(
+      `<NtryRef>R</NtryRef><![CDATA[${long}]]><NtryDtls><TxDtls><![CDATA[${long}]]><Unknown><![CDATA[${long}]]></Unknown></TxDtls></NtryDtls>`,
+    );
+    const { transactions } = await readAll(camtDocument(V08, entry));
+    expect(transactions.map((t) => t.entryRef)).toEqual(['R']);
+  });
+
+  it('reads an element whose attributes include one of five letters beside a namespace declaration', async () => {
+    const entry =
+      '<Ntry xmlns:x="urn:example" Order="7"><Amt Ccy="EUR">2.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts></Ntry>';
+    const { transactions } = await readAll(camtDocument(V08, entry));
+    expect(transactions.map((t) => [t.amountMinor, t.status])).toEqual([[200, 'BOOK']]);
+  });
+
+  it('trims an attribute it keeps', async () => {
+    const { transactions } = await readAll(
+      camtDocument(V08, anEntry('', '<Amt Ccy=" EUR ">2.00</Amt>')),
+    );
+    expect(transactions.map((t) => t.currency)).toEqual(['EUR']);
+  });
+
   it('refuses a DOCTYPE as it starts, before reading its internal subset', async () => {
     let pulled = 0;
     async function* endlessSubset() {
