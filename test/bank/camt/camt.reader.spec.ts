@@ -376,6 +376,15 @@ describe('readCamt: encodings, cut anywhere', () => {
     ]);
   });
 
+  it('trusts a UTF-8 byte order mark over the bytes: Latin-1 after one is refused as not UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), undeclared('Müller', 'latin1')]);
+    const error = await readError(bytes);
+    expect([error.code, error.detail]).toEqual([
+      'camt.invalid-encoding',
+      'text is not valid UTF-8',
+    ]);
+  });
+
   it('names an encoding it does not know', async () => {
     const error = await readError(
       Buffer.from('<?xml version="1.0" encoding="x-klingon"?><Document/>'),
