@@ -385,6 +385,18 @@ describe('readCamt: encodings, cut anywhere', () => {
     ]);
   });
 
+  it('refuses a UTF-8 file that ends in the middle of a character', async () => {
+    const whole = Buffer.from(camtDocument(V08, anEntry()), 'utf8');
+    const cut = Buffer.concat([whole, Buffer.from('€', 'utf8').subarray(0, 2)]);
+    for (const size of [undefined, 1]) {
+      const error = await readError(cut, 'cut.xml', size);
+      expect([error.code, error.detail]).toEqual([
+        'camt.invalid-encoding',
+        'text is not valid UTF-8',
+      ]);
+    }
+  });
+
   it('names an encoding it does not know', async () => {
     const error = await readError(
       Buffer.from('<?xml version="1.0" encoding="x-klingon"?><Document/>'),
