@@ -57,7 +57,9 @@ describe('the day of a cash letter or batch', () => {
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body).toMatchObject({
         type: IMPLAUSIBLE,
+        title: 'The day lies in the future or too far in the past',
         status: 422,
+        detail: `receivedOn must lie between ${addDays(today(), -30)} and ${addDays(today(), 1)}; nothing was recorded.`,
         errors: [{ path: 'receivedOn', message }],
       });
       expect(await count(t, 'payment')).toBe(payments);
