@@ -95,7 +95,11 @@ describe('unmatched payments', () => {
 
     const twice = await resolve(paymentId, { action: 'kept' });
     expect(twice.status).toBe(409);
-    expect(twice.body.type).toMatch(/already-resolved$/);
+    expect(twice.body).toMatchObject({
+      type: expect.stringMatching(/already-resolved$/),
+      title: 'The payment is not unmatched (any more)',
+      detail: 'It was resolved before.',
+    });
   });
 
   it('keeps the payer details trimmed, none that are blank, and the payer country in capitals', async () => {
@@ -132,8 +136,11 @@ describe('unmatched payments', () => {
     const paymentId = await unmatchedTransfer('Mailbox Max', 900, { currency: 'USD' });
     const refused = await resolve(paymentId, { action: 'credit-code', code });
     expect(refused.status).toBe(422);
-    expect(refused.body.type).toMatch(/payment-not-creditable$/);
-    expect(refused.body.detail).toMatch(/\(currency\)/);
+    expect(refused.body).toMatchObject({
+      type: expect.stringMatching(/payment-not-creditable$/),
+      title: 'This payment cannot be credited',
+      detail: 'The payment cannot be credited (currency); refund or keep it.',
+    });
     expect(await creditedTo(t, id)).toBe(0);
     const [row] = await t.sql<Record<string, unknown>>(
       'SELECT status, reason FROM payment WHERE id = $1',
@@ -153,9 +160,20 @@ describe('unmatched payments', () => {
       code: displayCode(generateCode()),
     });
     expect(notLive.status).toBe(409);
-    expect(notLive.body.type).toMatch(/code-not-live$/);
+    expect(notLive.body).toMatchObject({
+      type: expect.stringMatching(/code-not-live$/),
+      title: 'The code is not live: used, expired or never issued',
+      detail: 'No live code matches; nothing was changed.',
+    });
     const misread = await resolve(paymentId, { action: 'credit-code', code: 'AAAA-AAAA-AAAA' });
     expect(misread.status).toBe(422);
+    expect(misread.body).toMatchObject({
+      detail: 'Check the code again; nothing was changed.',
+      errors: [{ path: 'code', message: 'the check symbols do not match' }],
+    });
+    const short = await resolve(paymentId, { action: 'credit-code', code: 'AAAA-AAAA' });
+    expect(short.status).toBe(422);
+    expect(short.body.errors).toEqual([{ path: 'code', message: 'not a code' }]);
     const [row] = await t.sql<Record<string, unknown>>(
       'SELECT status, payer_name FROM payment WHERE id = $1',
       [paymentId],
@@ -227,9 +245,8 @@ describe('unmatched payments', () => {
   });
 
   it('answers 404 for an unknown payment and 400 for a malformed id or action', async () => {
-    expect((await resolve('6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55', { action: 'kept' })).status).toBe(
-      404,
-    );
+    const unknown = await resolve('6f1c7d1e-9c7b-4b7e-9a3c-2f1e8f0b6a55', { action: 'kept' });
+    expect([unknown.status, unknown.body.detail]).toEqual([404, 'No payment with this id.']);
     expect((await resolve('not-a-uuid', { action: 'kept' })).status).toBe(400);
     const paymentId = await unmatchedTransfer('bad action');
     expect((await resolve(paymentId, { action: 'burn' })).status).toBe(400);
@@ -245,6 +262,31 @@ describe('unmatched payments', () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(await creditedTo(t, id)).toBe(900);
+  });
+
+  it('keeps one Idempotency-Key per payment: the same key resolves another payment anew', async () => {
+    const [first, second] = [await unmatchedTransfer('one'), await unmatchedTransfer('two')];
+    expect((await resolve(first, { action: 'kept' }, 'shared-key')).body).toEqual({
+      paymentId: first,
+      status: 'kept',
+    });
+    expect((await resolve(second, { action: 'refunded' }, 'shared-key')).body).toEqual({
+      paymentId: second,
+      status: 'refunded',
+    });
+  });
+
+  it('resolves a payment that has no text at all', async () => {
+    const paymentId = await unmatchedTransfer('', 900, { texts: [''] });
+    const [row] = await t.sql<{ remittance: string | null }>(
+      'SELECT remittance FROM payment WHERE id = $1',
+      [paymentId],
+    );
+    expect(row.remittance).toBeNull();
+    expect((await resolve(paymentId, { action: 'kept' })).body).toEqual({
+      paymentId,
+      status: 'kept',
+    });
   });
 
   it('pages through the list with a cursor', async () => {
