@@ -15,7 +15,7 @@ const spec: RecordSpec = {
 
 describe('compileRecords', () => {
   it('refuses a field without a length, or with none to speak of', () => {
-    for (const lengths of [{}, { id: 0 }, { id: -1 }])
+    for (const lengths of [{}, { id: 0 }, { id: -1 }] as Record<string, number>[])
       expect(() => compileRecords({ at: ['Stmt'], fields: { id: 'Id' }, lengths })).toThrow(
         'no length for the field id',
       );
