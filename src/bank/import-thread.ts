@@ -102,7 +102,8 @@ let nextSession = 1;
  * included, waited behind each part's commit. The import thread shares the
  * write lock with the service's group commit (database/writer-turn.ts) and
  * ends a part as soon as the service waits for it, as before. On PostgreSQL
- * (no shared writer) and for an in-memory database, it runs here.
+ * (no shared writer), for an in-memory database and with BANK_IMPORT_THREAD=false,
+ * it runs here.
  */
 @Injectable()
 export class ImportThread implements OnApplicationShutdown {
@@ -126,7 +127,8 @@ export class ImportThread implements OnApplicationShutdown {
     const database = this.config.database;
     if (this.transactions.dialect !== 'sqlite' || database.type !== 'sqlite')
       return this.bank.importFiles(files);
-    if (database.path === ':memory:' || env === undefined) return this.bank.importFiles(files);
+    if (database.path === ':memory:' || env === undefined || !this.config.bankImportThread)
+      return this.bank.importFiles(files);
     const worker = thread();
     await (this.opened ??= this.open(worker, env));
     return new Promise<ImportReport>((resolve, reject) => {

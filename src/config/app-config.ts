@@ -100,6 +100,8 @@ export class AppConfig {
   readonly bankUploadLimitBytes: number;
   /** The most entries a bank import writes in one transaction (docs/decisions/0012). */
   readonly bankImportPartEntries: number;
+  /** On SQLite, imports run on a thread of their own (ImportThread) unless this is false. */
+  readonly bankImportThread: boolean;
   readonly bankFileLimitBytes: number;
   readonly creditor: { readonly name: string; readonly iban: string; readonly bic: string };
   readonly paypal: PayPalConfig | undefined;
@@ -166,6 +168,7 @@ export class AppConfig {
     this.shutdownGraceSeconds = env.SHUTDOWN_GRACE_SECONDS;
     this.bankUploadLimitBytes = env.BANK_UPLOAD_LIMIT_BYTES;
     this.bankImportPartEntries = env.BANK_IMPORT_PART_ENTRIES;
+    this.bankImportThread = env.BANK_IMPORT_THREAD === 'true';
     this.bankFileLimitBytes = env.BANK_FILE_LIMIT_BYTES;
     this.creditor = { name: env.CREDITOR_NAME, iban: env.CREDITOR_IBAN, bic: env.CREDITOR_BIC };
     this.paypal = payPalConfig(env);

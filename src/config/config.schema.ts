@@ -99,6 +99,8 @@ export const envSchema = z.object({
   BANK_FILE_LIMIT_BYTES: intFromEnv(1024 * 1024 * 1024, 1024),
   // At least 200: a part's credits are its payments' anonymity set.
   BANK_IMPORT_PART_ENTRIES: intFromEnv(10_000, 200),
+  // false: SQLite imports run on the service's thread (the mutation run needs that: README).
+  BANK_IMPORT_THREAD: z.enum(['true', 'false']).default('true'),
   // Balance lifecycle: fees, limits, events to the webmail backend, retention.
   GRACE_DAYS: intFromEnv(14, 0),
   LOW_BALANCE_MINOR: z.coerce.number().int().min(0).optional(),

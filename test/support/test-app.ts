@@ -61,6 +61,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       SECRET_KEY: options.secretKey ?? TEST_SECRET,
       API_KEYS: ROLES.map((role) => `${role}:${keys[role]}`).join(','),
       LOG_LEVEL: options.logLevel ?? 'info',
+      // The mutation run imports on this thread, where Stryker sees mutants (vitest.mutation.config.mts).
+      ...(process.env.BANK_IMPORT_THREAD && { BANK_IMPORT_THREAD: process.env.BANK_IMPORT_THREAD }),
       ...options.env,
     }),
   );
