@@ -211,6 +211,33 @@ describe('events to the webmail backend', () => {
     expect(receiver.accepted.map((r) => JSON.parse(r.body).balance.amountMinor)).toEqual([500]);
   });
 
+  it("dates the one event of credits settled together by the latest credit's day, whatever their order", async () => {
+    // Three mailboxes, each with letters taken on five days, the latest first, all
+    // waiting for one settlement: a credit is booked on the day it was taken. The
+    // settlement reads them in no set order, so three mailboxes make a right answer
+    // by the order alone a chance of 1 in 125.
+    const ids = [await registerMailbox(t), await registerMailbox(t), await registerMailbox(t)];
+    for (const day of ['2026-11-27', '2026-11-20', '2026-11-26', '2026-11-21', '2026-11-25']) {
+      t.clock.set(day);
+      for (const id of ids) {
+        const code = await issueCode(t, id);
+        const res = await t.http
+          .post('/v1/cash-payments')
+          .set(t.auth('staff'))
+          .send(aCashPayment({ code, amountMinor: 100, receivedOn: day }));
+        expect(res.body.status).toBe('credited');
+      }
+    }
+    expect(await count(t, 'event_outbox')).toBe(0);
+    t.clock.set('2026-11-28');
+    await settleNow(t);
+    for (const id of ids) {
+      expect((await outbox(id)).map((e) => [e.type, e.event_on])).toEqual([
+        ['balance.credited', '2026-11-27'],
+      ]);
+    }
+  });
+
   it('sends balance.low when a fee takes the balance below the threshold, and mailbox.suspended when grace runs out', async () => {
     t.clock.set('2026-01-10');
     const id = await registerMailbox(t);
