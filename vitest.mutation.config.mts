@@ -36,6 +36,8 @@ const TESTS: Record<string, string[]> = {
     'test/e2e/paypal-race.e2e-spec.ts',
     'test/e2e/card.e2e-spec.ts',
     'test/e2e/retention.e2e-spec.ts',
+    // The settlement's own schedule: at start, on its interval, at stop, after a failure.
+    'test/e2e/settlement-schedule.e2e-spec.ts',
   ],
   camt: ['test/bank/camt/*.spec.ts'],
 };

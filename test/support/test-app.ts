@@ -46,6 +46,8 @@ export interface TestAppOptions {
   db?: TestDatabase;
   secretKey?: string;
   logLevel?: string;
+  /** Run the service's own jobs on their schedule (default: off, tests drive them by hand). */
+  schedule?: boolean;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -77,7 +79,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp({
     config,
     logger: createLogger(config.logLevel, sink),
-    schedule: false,
+    schedule: options.schedule ?? false,
     overrides: [{ provide: Clock, useValue: clock }],
   });
   const transactions = app.get(Transactions);
