@@ -1,6 +1,7 @@
 import { displayCode, generateCode } from '../../src/codes/code-format';
 import { RetentionService } from '../../src/retention/retention.service';
 import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
+import { settleNow } from '../support/settle';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('retention', () => {
@@ -10,7 +11,7 @@ describe('retention', () => {
   });
   afterAll(() => t.close());
 
-  it('deletes settled journal rows past the period but never an unmatched payment, however old', async () => {
+  it('deletes settled journal rows and their anonymity sets past the period but never an unmatched payment, however old', async () => {
     const booked = t.clock.today();
     const id = await registerMailbox(t);
     const code = await issueCode(t, id);
@@ -21,11 +22,15 @@ describe('retention', () => {
     );
     expect(credited.body.status).toBe('credited');
     expect(unmatched.body).toMatchObject({ status: 'unmatched', reason: 'unknown-code' });
+    await settleNow(t);
+    expect(await count(t, 'anonymity_group', 'booked_on = $1', [booked])).toBe(1);
 
     t.clock.set(`${Number(booked.slice(0, 4)) + 30}-06-01`);
     const run = await t.app.get(RetentionService).run();
 
     expect(run?.journalRows).toBe(1);
+    expect(run?.anonymityGroups).toBe(1);
+    expect(await count(t, 'anonymity_group')).toBe(0);
     expect(await count(t, 'payment', 'id = $1', [credited.body.paymentId])).toBe(0);
     const [row] = await t.sql<{ status: string; amount_minor: number | string }>(
       'SELECT status, amount_minor FROM payment WHERE id = $1',
@@ -37,5 +42,33 @@ describe('retention', () => {
     expect(list.body.items.map((p: { paymentId: string }) => p.paymentId)).toContain(
       unmatched.body.paymentId,
     );
+  });
+
+  it('keeps what was booked on the first day still kept, and deletes the day before it', async () => {
+    const id = await registerMailbox(t);
+    const letterOn = async (day: string) => {
+      t.clock.set(day);
+      const code = await issueCode(t, id);
+      const res = await t.http
+        .post('/v1/cash-payments')
+        .set(t.auth('staff'))
+        .send(aCashPayment({ code, receivedOn: day }));
+      expect(res.body.status).toBe('credited');
+      await settleNow(t);
+      return res.body.paymentId as string;
+    };
+    const lastDayGone = await letterOn('2040-12-31');
+    const firstDayKept = await letterOn('2041-01-01');
+
+    // RETENTION_YEARS=1: in 2042 the first day kept is 2041-01-01.
+    t.clock.set('2042-06-01');
+    const run = await t.app.get(RetentionService).run();
+
+    expect(run).toMatchObject({ keepFrom: '2041-01-01', journalRows: 1, anonymityGroups: 1 });
+    expect(await count(t, 'payment', 'id = $1', [lastDayGone])).toBe(0);
+    expect(await count(t, 'payment', 'id = $1', [firstDayKept])).toBe(1);
+    expect(await t.sql<{ booked_on: string }>('SELECT booked_on FROM anonymity_group')).toEqual([
+      { booked_on: '2041-01-01' },
+    ]);
   });
 });
