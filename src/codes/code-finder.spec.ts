@@ -370,6 +370,7 @@ describe('withoutCode', () => {
     const code = withCheck([20, 7, 23, 21, 2, 29, 22, 15, 9, 13]);
     const at = (text: string, i: number, ch: string) => text.slice(0, i) + ch + text.slice(i + 1);
     const other = (ch: string) => ALPHABET[(ALPHABET.indexOf(ch) + 1) % 32];
+    const neither = (a: string, b: string) => [...ALPHABET].find((ch) => ch !== a && ch !== b)!;
     const swap = (i: number, j: number) => at(at(code, i, code[j]), j, code[i]);
     expect(new Set(code.slice(3, 6)).size).toBe(3); // the example needs three distinct symbols there
     const spellings = [at(code, 4, other(code[4])), swap(3, 4)];
@@ -379,6 +380,7 @@ describe('withoutCode', () => {
       swap(3, 5), // a swap of symbols that are not neighbours
       at(at(code, 3, other(code[3])), 5, code[3]), // half a swap, not neighbours
       at(at(code, 3, code[4]), 4, other(code[4])), // half a swap of neighbours
+      at(at(code, 4, code[3]), 3, neither(code[3], code[4])), // the other half of that swap
     ];
     for (const spelling of spellings)
       expect(withoutCode([`pay ${spelling}`], code)).toEqual(['pay [code]']);
@@ -447,6 +449,12 @@ describe('withoutPiecesOf', () => {
     );
     // A separator between two pieces joins them: one cut.
     expect(withoutPiecesOf(`${code.slice(0, 6)} / ${code.slice(6)} ok`, code)).toBe('[code] ok');
+  });
+
+  it('cuts nothing for a "code" that is no code: eleven of its symbols, or a U in it', () => {
+    const text = `fuer ${shown}`;
+    expect(withoutPiecesOf(text, code.slice(1))).toBe(text);
+    expect(withoutPiecesOf(text, `${code.slice(0, 11)}U`)).toBe(text);
   });
 
   it("leaves runs of three, symbols out of the code's order, and other words", () => {

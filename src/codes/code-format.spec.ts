@@ -76,6 +76,8 @@ describe('the alphabet', () => {
   it('reads U, punctuation and anything beyond ASCII as no symbol', () => {
     for (const ch of 'Uu -_.+/:\n\t\0\x7f') expect(symbolValue(ch.charCodeAt(0))).toBe(-1);
     for (const ch of 'ÄÖÜéßΑ０１Ｋ\u00a0\u200b€') expect(symbolValue(ch.charCodeAt(0))).toBe(-1);
+    // The first character beyond ASCII, where the table of ASCII symbols ends.
+    expect(symbolValue(0x80)).toBe(-1);
     for (let c = 0; c < 0x10000; c += 97) {
       const ch = String.fromCharCode(c);
       const expected = /^[0-9A-Za-z]$/.test(ch) && !/[Uu]/.test(ch);
