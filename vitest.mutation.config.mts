@@ -17,6 +17,9 @@ const TESTS: Record<string, string[]> = {
     'test/e2e/tokens.e2e-spec.ts',
     'test/e2e/limits.e2e-spec.ts',
     'test/e2e/paypal.e2e-spec.ts',
+    // A denied PayPal capture claims its code (TopupCodeRepository.claim).
+    'test/e2e/paypal-outcomes.e2e-spec.ts',
+    'test/e2e/paypal-webhooks.e2e-spec.ts',
   ],
   payments: [
     'test/e2e/intake.e2e-spec.ts',

@@ -80,12 +80,17 @@ describe('cash letters', () => {
     const before = await count(t, 'payment');
     const res = await pay(aCashPayment({ code: misread(code) }));
     expect(res.status).toBe(422);
-    expect(res.body.type).toMatch(/check-symbol-mismatch$/);
+    expect(res.body).toMatchObject({
+      type: expect.stringMatching(/\/check-symbol-mismatch$/),
+      title: 'The code was misread: its check symbols do not match',
+      status: 422,
+    });
     expect(res.body.errors).toEqual([{ path: 'code', message: expect.stringMatching(/check/) }]);
     expect(await count(t, 'payment')).toBe(before);
     expect(await creditedTo(t, id)).toBe(0);
     const tooShort = await pay(aCashPayment({ code: 'K7QM-2XPF' }));
     expect(tooShort.status).toBe(422);
+    expect(tooShort.body.type).toMatch(/\/check-symbol-mismatch$/);
     expect(await count(t, 'payment')).toBe(before);
   });
 

@@ -332,6 +332,33 @@ describe('the HTTP contract', () => {
       expect(doc.components.securitySchemes.bearer.bearerFormat).toBeUndefined();
     });
 
+    it('describes a top-up code: the body and the answer as named schemas, each field the webmail backend reads', () => {
+      const op = doc.paths['/v1/mailboxes/{mailboxId}/topup-codes'].post as Operation & {
+        requestBody: { content: Record<string, { schema: unknown }> };
+        responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+      };
+      expect(op.requestBody.content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/IssueTopupCode',
+      });
+      expect(op.responses['201'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/IssuedTopupCode',
+      });
+      expect(doc.components.schemas.IssueTopupCode).toMatchObject({
+        properties: {
+          country: { pattern: '^[A-Z]{2}$', description: expect.stringMatching(/^VAT evidence/) },
+        },
+        additionalProperties: false,
+      });
+      expect(doc.components.schemas.IssuedTopupCode).toMatchObject({
+        properties: {
+          code: { type: 'string', description: expect.stringMatching(/^shown in groups/) },
+          transfer: { required: ['creditorName', 'iban', 'bic', 'remittance'] },
+          epcQr: { type: 'string', description: expect.stringContaining('EPC069-12') },
+        },
+        required: ['code', 'expiresOn', 'transfer', 'epcQr'],
+      });
+    });
+
     it('lists the error answers of every operation as problem documents with their types', () => {
       expect(doc.components.schemas.Problem).toMatchObject({
         required: ['type', 'title', 'status', 'detail'],

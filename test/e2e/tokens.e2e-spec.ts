@@ -225,6 +225,24 @@ describe('blind-signed tokens over HTTP', () => {
     }
   });
 
+  it('counts what live reserves hold as outstanding, and the token books add up', async () => {
+    const today = t.clock.today();
+    const report = async () => {
+      const res = await t.http
+        .get(`/v1/reports/tokens?from=${today}&to=${today}`)
+        .set(t.auth('admin'));
+      expect(res.status, BODY(res)).toBe(200);
+      return res.body.reserves as Record<string, number | boolean>;
+    };
+    const before = await report();
+    const code = await paidReserve(350);
+    await tokenClient(t).withdraw(code, 300);
+    const after = await report();
+    expect(after.outstandingMinor).toBe((before.outstandingMinor as number) + 50);
+    expect(after.creditedMinor).toBe((before.creditedMinor as number) + 350);
+    expect(after.consistent).toBe(true);
+  });
+
   it('writes off what an expired reserve still holds, and the token books add up', async () => {
     const today = t.clock.today();
     const code = await paidReserve(350);
