@@ -6,7 +6,8 @@ import { KeyedHash } from '../../src/config/keyed-hash';
 import { Transactions } from '../../src/database/transactions';
 import { EventDelivery } from '../../src/events/event-delivery';
 import { FeesService } from '../../src/fees/fees.service';
-import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
+import { aCashPayment, count, creditedTo, issueCode, registerMailbox } from '../support/builders';
+import { aCamtDocument } from '../support/camt-builder';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -308,5 +309,40 @@ describe('events to the webmail backend', () => {
     await pay(id, 100);
     expect(await delivery.tick(now)).toMatchObject({ delivered: 1 });
     expect(JSON.parse(receiver.accepted[0].body).mailboxId).toBe(id);
+  });
+});
+
+describe('events while they are off (no WEBMAIL_WEBHOOK_URL)', () => {
+  it('writes no event for the credits of a cash batch, a bank import or a settled letter', async () => {
+    const t = await startTestApp();
+    try {
+      const id = await registerMailbox(t);
+      const batch = await t.http
+        .post('/v1/cash-batches')
+        .set(t.auth('staff'))
+        .send({
+          receivedOn: t.clock.today(),
+          currency: 'EUR',
+          countedTotalMinor: 100,
+          entries: [{ code: await issueCode(t, id), amountMinor: 100 }],
+        });
+      expect(batch.body).toMatchObject({ credited: 1, unmatched: 0 });
+      const upload = await t.http
+        .post('/v1/bank-statements')
+        .set(t.auth('importer'))
+        .set('content-type', 'application/xml')
+        .send(aCamtDocument([{ ustrd: [`Aufladung ${await issueCode(t, id)}`], amount: '2.00' }]));
+      expect(upload.body.credits).toEqual({ credited: 1, unmatched: 0, duplicate: 0 });
+      const letter = await t.http
+        .post('/v1/cash-payments')
+        .set(t.auth('staff'))
+        .send(aCashPayment({ code: await issueCode(t, id), amountMinor: 400 }));
+      expect(letter.body.status).toBe('credited');
+      await settleNow(t);
+      expect(await creditedTo(t, id)).toBe(700);
+      expect(await count(t, 'event_outbox')).toBe(0);
+    } finally {
+      await t.close();
+    }
   });
 });

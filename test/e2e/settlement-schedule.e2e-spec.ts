@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KeyedHash } from '../../src/config/keyed-hash';
 import { MetricsServer } from '../../src/metrics/metrics.server';
 import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
+import { settleNow } from '../support/settle';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -100,6 +101,12 @@ describe('the settlement on its schedule', () => {
     await letter(t, id, 300);
     await until(async () => (await credits(t, id)) === 2, 'settled on the next interval');
     expect(await waiting(t)).toBe(0);
+    // Runs with nothing to settle say nothing: one line per run that wrote.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(settlementLogs(t).map((l) => [l.msg, l.credits])).toEqual([
+      ['settled', 1],
+      ['settled', 1],
+    ]);
   });
 
   it('settles what waits when the service stops', async () => {
@@ -112,6 +119,12 @@ describe('the settlement on its schedule', () => {
     const after = await start({ schedule: false });
     expect(await waiting(after)).toBe(0);
     expect(await credits(after, id)).toBe(1);
+  });
+
+  it('answers a run with nothing waiting as empty, and writes nothing', async () => {
+    const t = await start({ schedule: false });
+    expect(await settleNow(t)).toEqual({ credits: 0, payments: 0, groups: [] });
+    expect(await count(t, 'anonymity_group')).toBe(0);
   });
 
   it('does not settle on a schedule when the schedule is off (tests, the command line)', async () => {
