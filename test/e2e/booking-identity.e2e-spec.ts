@@ -130,6 +130,59 @@ describe('one bank booking across camt.052, .054 and .053', () => {
     expect(await journalRows()).toBe(journalBefore + 1);
   });
 
+  it('finds a booking by a reference it learnt from a later message, once its texts differ', async () => {
+    // Each booking first comes with one kind of reference, then again with the other
+    // kind only and the same texts (found by its content: the record learns the new
+    // reference), then with that reference and other texts (found only by what it learnt).
+    const journalBefore = await journalRows();
+    const bookings = [];
+    for (const first of ['entry', 'detail'] as const) {
+      const id = await registerMailbox(t);
+      bookings.push({
+        id,
+        code: await issueCode(t, id),
+        first,
+        entry: aBankRef(),
+        detail: aBankRef(),
+      });
+    }
+    const message = (
+      type: Message,
+      refs: (b: (typeof bookings)[number]) => Partial<AnEntry>,
+      text = '',
+    ) =>
+      aCamtDocument(
+        bookings.map((b) => ({
+          ustrd: [`Aufladung ${b.code}${text}`],
+          debtorIban: 'DE89370400440532013000',
+          ...refs(b),
+        })),
+        { type },
+      );
+    const firstRefs = (b: (typeof bookings)[number]) =>
+      b.first === 'entry' ? { ref: b.entry, detailRef: null } : { ref: null, detailRef: b.detail };
+    const otherRefs = (b: (typeof bookings)[number]) =>
+      b.first === 'entry' ? { ref: null, detailRef: b.detail } : { ref: b.entry, detailRef: null };
+    expect(await upload(message('052', firstRefs))).toEqual({
+      credited: 2,
+      unmatched: 0,
+      duplicate: 0,
+    });
+    expect(await upload(message('054', otherRefs))).toEqual({
+      credited: 0,
+      unmatched: 0,
+      duplicate: 2,
+    });
+    expect(await upload(message('053', otherRefs, ' Danke'))).toEqual({
+      credited: 0,
+      unmatched: 0,
+      duplicate: 2,
+    });
+    expect(await journalRows()).toBe(journalBefore + 2);
+    await settleNow(t);
+    for (const b of bookings) expect(await creditedTo(t, b.id)).toBe(1200);
+  });
+
   it('keeps bookings apart that say the same but are different: twice in one file, or in two notifications with other references', async () => {
     const same: AnEntry = {
       ustrd: ['Spende'],
