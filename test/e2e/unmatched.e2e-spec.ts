@@ -64,9 +64,9 @@ describe('unmatched payments', () => {
     });
   });
 
-  it('credits a code that staff found, erasing payer details and the code', async () => {
+  it('credits a code that staff found, erasing payer details and the code, keeping the VAT country of the code', async () => {
     const id = await registerMailbox(t);
-    const code = await issueCode(t, id);
+    const code = await issueCode(t, id, { country: 'AT' });
     const paymentId = await unmatchedTransfer(`fuer ${code.slice(0, 9)} und ${code.slice(10)}`);
     const res = await resolve(paymentId, { action: 'credit-code', code });
     expect(res.status).toBe(200);
@@ -80,6 +80,7 @@ describe('unmatched payments', () => {
       payer_name: null,
       payer_iban: null,
       reason: null,
+      country: 'AT',
     });
     expect(row.settled_on).toBe(t.clock.today());
     // The pieces the code was written in go too: they name the redeemed code. The
