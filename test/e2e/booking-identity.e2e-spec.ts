@@ -135,7 +135,13 @@ describe('one bank booking across camt.052, .054 and .053', () => {
     // kind only and the same texts (found by its content: the record learns the new
     // reference), then with that reference and other texts (found only by what it learnt).
     const journalBefore = await journalRows();
-    const bookings = [];
+    const bookings: {
+      id: string;
+      code: string;
+      first: 'entry' | 'detail';
+      entry: string;
+      detail: string;
+    }[] = [];
     for (const first of ['entry', 'detail'] as const) {
       const id = await registerMailbox(t);
       bookings.push({
