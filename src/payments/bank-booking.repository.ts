@@ -67,4 +67,16 @@ export const BankBookingRepository = {
         [paymentId, identity.detail],
       );
   },
+
+  /**
+   * Deletes the bookings whose journal row is gone (retention): their keyed
+   * digests cover the payer's account, the texts, the day and the amount, a
+   * voucher's details that must not outlive it. Sweeps every such booking, so
+   * that those left by a purge before this one existed go too.
+   */
+  purgeWithoutPayment(tx: Tx): Promise<number> {
+    return tx.execute(
+      'DELETE FROM bank_booking WHERE NOT EXISTS (SELECT 1 FROM payment p WHERE p.id = bank_booking.payment_id)',
+    );
+  },
 };

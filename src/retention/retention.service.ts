@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { JOB_LOCKS, JobLock } from '../database/job-lock';
 import { Transactions } from '../database/transactions';
 import { AnonymityGroupRepository } from '../payments/settlement/anonymity-group.repository';
+import { BankBookingRepository } from '../payments/bank-booking.repository';
 import { PaymentRepository } from '../payments/payment.repository';
 import { LedgerRepository } from '../ledger/ledger.repository';
 
@@ -14,6 +15,8 @@ export interface RetentionRun {
   /** Resolved payments that still held payer details (none, unless something went wrong). */
   payerDetails: number;
   journalRows: number;
+  /** The bank bookings' identities of journal rows that are gone. */
+  bankBookings: number;
   closedLedgerTotals: number;
   /** The anonymity sets of credits whose journal rows are gone. */
   anonymityGroups: number;
@@ -51,10 +54,18 @@ export class RetentionService {
     return this.transactions.run(async (tx) => {
       const payerDetails = await PaymentRepository.forgetSettledPayers(tx);
       const journalRows = await PaymentRepository.purgeSettledBefore(tx, keepFrom);
+      const bankBookings = await BankBookingRepository.purgeWithoutPayment(tx);
       // The sums of closed mailboxes' ledgers answer to journal rows that are gone now.
       const closedLedgerTotals = await LedgerRepository.purgeClosedTotalsBefore(tx, keepFrom);
       const anonymityGroups = await AnonymityGroupRepository.purgeBefore(tx, keepFrom);
-      return { keepFrom, payerDetails, journalRows, closedLedgerTotals, anonymityGroups };
+      return {
+        keepFrom,
+        payerDetails,
+        journalRows,
+        bankBookings,
+        closedLedgerTotals,
+        anonymityGroups,
+      };
     });
   }
 }

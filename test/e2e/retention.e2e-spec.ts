@@ -1,6 +1,7 @@
 import { displayCode, generateCode } from '../../src/codes/code-format';
 import { RetentionService } from '../../src/retention/retention.service';
 import { aCashPayment, count, issueCode, registerMailbox } from '../support/builders';
+import { aBankRef, aCamtDocument } from '../support/camt-builder';
 import { settleNow } from '../support/settle';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -70,5 +71,48 @@ describe('retention', () => {
     expect(await t.sql<{ booked_on: string }>('SELECT booked_on FROM anonymity_group')).toEqual([
       { booked_on: '2041-01-01' },
     ]);
+  });
+
+  it("deletes a bank payment's booking identity with its journal row, and keeps an unmatched one's", async () => {
+    const booked = '2050-03-02';
+    t.clock.set(booked);
+    const id = await registerMailbox(t);
+    const code = await issueCode(t, id);
+    const [creditedRef, unmatchedRef] = [aBankRef(), aBankRef()];
+    const upload = await t.http
+      .post('/v1/bank-statements')
+      .set(t.auth('importer'))
+      .set('content-type', 'application/xml')
+      .send(
+        aCamtDocument([
+          { ref: creditedRef, bookingDate: booked, ustrd: [code] },
+          { ref: unmatchedRef, bookingDate: booked, ustrd: ['no code here'] },
+        ]),
+      );
+    expect(upload.status, upload.text).toBe(201);
+    expect(upload.body.credits).toMatchObject({ credited: 1, unmatched: 1 });
+    await settleNow(t);
+    const journal = (ref: string) =>
+      t.sql<{ id: string }>('SELECT id FROM payment WHERE external_ref LIKE $1', [`%/${ref}/%`]);
+    const [[credited], [unmatched]] = await Promise.all([
+      journal(creditedRef),
+      journal(unmatchedRef),
+    ]);
+    const bookings = (paymentId: string) =>
+      count(t, 'bank_booking', 'payment_id = $1', [paymentId]);
+    expect(await bookings(credited.id)).toBe(1);
+
+    t.clock.set('2060-06-01');
+    const run = await t.app.get(RetentionService).run();
+
+    // The booking's keyed digests (the payer's account, the texts, the day and
+    // the amount) are a voucher's like the journal row: they go with it.
+    expect(await count(t, 'payment', 'id = $1', [credited.id])).toBe(0);
+    expect(await bookings(credited.id)).toBe(0);
+    expect(run?.bankBookings).toBeGreaterThanOrEqual(1);
+    // An unmatched payment is money still held: its booking still tells a later
+    // statement that reports it again from a new one.
+    expect(await bookings(unmatched.id)).toBe(1);
+    expect(await count(t, 'bank_booking', 'payment_id NOT IN (SELECT id FROM payment)')).toBe(0);
   });
 });
