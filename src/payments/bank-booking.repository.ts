@@ -3,6 +3,7 @@ import { BookingIdentity } from './received-payment';
 
 interface Row {
   payment_id: string;
+  content_key: string;
   entry_key: string | null;
   detail_key: string | null;
 }
@@ -17,29 +18,23 @@ interface Row {
  */
 export const BankBookingRepository = {
   async find(tx: Tx, identity: BookingIdentity): Promise<string | undefined> {
-    for (const [column, key] of [
-      ['entry_key', identity.entry],
-      ['detail_key', identity.detail],
-    ] as const) {
-      if (key === null) continue;
-      const [row] = await tx.query<{ payment_id: string }>(
-        `SELECT payment_id FROM bank_booking WHERE ${column} = $1`,
-        [key],
+    // One statement for the three keys (an index each): a bank import asks
+    // for every payment, and nearly always finds nothing.
+    const rows = await tx.query<Row>(
+      `SELECT payment_id, content_key, entry_key, detail_key FROM bank_booking
+        WHERE entry_key = $1 OR detail_key = $2 OR content_key = $3 ORDER BY payment_id`,
+      [identity.entry, identity.detail, identity.content],
+    );
+    if (rows.length === 0) return undefined;
+    const same =
+      rows.find((r) => identity.entry !== null && r.entry_key === identity.entry) ??
+      rows.find((r) => identity.detail !== null && r.detail_key === identity.detail) ??
+      rows.find(
+        (r) =>
+          r.content_key === identity.content &&
+          !(identity.entry !== null && r.entry_key !== null) &&
+          !(identity.detail !== null && r.detail_key !== null),
       );
-      if (row) {
-        await this.lend(tx, row.payment_id, identity);
-        return row.payment_id;
-      }
-    }
-    const candidates = await tx.query<Row>(
-      'SELECT payment_id, entry_key, detail_key FROM bank_booking WHERE content_key = $1',
-      [identity.content],
-    );
-    const same = candidates.find(
-      (c) =>
-        !(identity.entry !== null && c.entry_key !== null) &&
-        !(identity.detail !== null && c.detail_key !== null),
-    );
     if (!same) return undefined;
     await this.lend(tx, same.payment_id, identity);
     return same.payment_id;
