@@ -36,30 +36,36 @@ export const BankBookingRepository = {
           !(identity.detail !== null && r.detail_key !== null),
       );
     if (!same) return undefined;
-    await this.lend(tx, same.payment_id, identity);
+    await this.lend(tx, same, identity);
     return same.payment_id;
   },
 
   async insert(tx: Tx, paymentId: string, identity: BookingIdentity): Promise<void> {
     await tx.execute(
-      'INSERT INTO bank_booking (payment_id, content_key, entry_key, detail_key) VALUES ($1, $2, $3, $4)',
-      [paymentId, identity.content, identity.entry, identity.detail],
+      'INSERT INTO bank_booking (content_key, payment_id, entry_key, detail_key) VALUES ($1, $2, $3, $4)',
+      [identity.content, paymentId, identity.entry, identity.detail],
     );
   },
 
-  /** Adds the references a booking found again carries and its record lacks. */
-  async lend(tx: Tx, paymentId: string, identity: BookingIdentity): Promise<void> {
+  /**
+   * Adds the references a booking found again carries and its record lacks.
+   * The record is named by its key (content, then payment).
+   */
+  async lend(tx: Tx, record: Row, identity: BookingIdentity): Promise<void> {
+    const keyOf = [record.content_key, record.payment_id];
     if (identity.entry !== null)
       await tx.execute(
-        `UPDATE bank_booking SET entry_key = $2 WHERE payment_id = $1 AND entry_key IS NULL
-            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.entry_key = $2)`,
-        [paymentId, identity.entry],
+        `UPDATE bank_booking SET entry_key = $3
+          WHERE content_key = $1 AND payment_id = $2 AND entry_key IS NULL
+            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.entry_key = $3)`,
+        [...keyOf, identity.entry],
       );
     if (identity.detail !== null)
       await tx.execute(
-        `UPDATE bank_booking SET detail_key = $2 WHERE payment_id = $1 AND detail_key IS NULL
-            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.detail_key = $2)`,
-        [paymentId, identity.detail],
+        `UPDATE bank_booking SET detail_key = $3
+          WHERE content_key = $1 AND payment_id = $2 AND detail_key IS NULL
+            AND NOT EXISTS (SELECT 1 FROM bank_booking b WHERE b.detail_key = $3)`,
+        [...keyOf, identity.detail],
       );
   },
 

@@ -11,6 +11,7 @@ import { StaffConsole1764000000700 } from './1764000000700-staff-console';
 import { PayPalOrderSource1764000000800 } from './1764000000800-paypal-order-source';
 import { Tokens1764000000900 } from './1764000000900-tokens';
 import { RateLimitWindow1764000001710 } from './1764000001710-rate-limit-window';
+import { BankBookingByContent1764000001800 } from './1764000001800-bank-booking-by-content';
 
 /** Listed, not globbed: a glob breaks under vitest and hides what runs. Append only. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   PayPalOrderSource1764000000800,
   Tokens1764000000900,
   RateLimitWindow1764000001710,
+  BankBookingByContent1764000001800,
 ];
