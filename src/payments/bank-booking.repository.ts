@@ -72,8 +72,8 @@ export const BankBookingRepository = {
   /**
    * Deletes the bookings whose journal row is gone (retention): their keyed
    * digests cover the payer's account, the texts, the day and the amount, a
-   * voucher's details that must not outlive it. Sweeps every such booking, so
-   * that those left by a purge before this one existed go too.
+   * voucher's details that must not outlive it. Reads every booking (none is
+   * keyed by its payment): the caller runs it when journal rows went.
    */
   purgeWithoutPayment(tx: Tx): Promise<number> {
     return tx.execute(

@@ -54,7 +54,10 @@ export class RetentionService {
     return this.transactions.run(async (tx) => {
       const payerDetails = await PaymentRepository.forgetSettledPayers(tx);
       const journalRows = await PaymentRepository.purgeSettledBefore(tx, keepFrom);
-      const bankBookings = await BankBookingRepository.purgeWithoutPayment(tx);
+      // The sweep reads every booking: run only when journal rows went, which
+      // keepFrom allows once a year (migration 1800 swept those left before).
+      const bankBookings =
+        journalRows > 0 ? await BankBookingRepository.purgeWithoutPayment(tx) : 0;
       // The sums of closed mailboxes' ledgers answer to journal rows that are gone now.
       const closedLedgerTotals = await LedgerRepository.purgeClosedTotalsBefore(tx, keepFrom);
       const anonymityGroups = await AnonymityGroupRepository.purgeBefore(tx, keepFrom);

@@ -28,10 +28,18 @@ const RECORDS = [
   },
 ];
 
+const ORPHAN = {
+  payment_id: 'a0000000-0000-4000-8000-000000000009',
+  content_key: 'c9',
+  entry_key: 'e9',
+  detail_key: 'd9',
+};
+
 /**
  * Migration 1800 re-keys bank_booking by its content digest: the records of
  * a database in service stay, each with its references, and their uniqueness
- * rules stay; the way back restores the payment key.
+ * rules stay; one whose journal row is gone is not kept; the way back restores
+ * the payment key.
  */
 describe('bank_booking keyed by content (migration 1800)', () => {
   let db: TestDatabase;
@@ -87,11 +95,19 @@ describe('bank_booking keyed by content (migration 1800)', () => {
   });
   afterAll(() => db.drop());
 
-  it('keeps every record and its references, refuses a reference twice, and goes back', async () => {
+  it('keeps every record of a journal row and its references, drops the others, refuses a reference twice, and goes back', async () => {
     const at = MIGRATIONS.indexOf(BankBookingByContent1764000001800);
     expect(at).toBe(MIGRATIONS.length - 1);
     const before = await open(MIGRATIONS.slice(0, at));
-    for (const r of RECORDS)
+    for (const [i, r] of RECORDS.entries())
+      await run(
+        before,
+        `INSERT INTO payment (id, channel, kind, external_ref, amount_minor, currency, booked_on, status)
+          VALUES ($1, 'bank', 'credit', $2, 1000, 'EUR', '2026-11-02', 'credited')`,
+        [r.payment_id, `DE02120300000000202051/REF-${i}/2026-11-02/1000EUR/CRDT/0`],
+      );
+    // Retention before this release deleted journal rows and left their bookings.
+    for (const r of [...RECORDS, ORPHAN])
       await run(
         before,
         'INSERT INTO bank_booking (payment_id, content_key, entry_key, detail_key) VALUES ($1, $2, $3, $4)',
